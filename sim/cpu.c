@@ -1,0 +1,190 @@
+/* cpu.c - modeled CPUs on coroutines. */
+#include "cpu.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "machine.h"
+
+struct sim_cpu *sim_cpu_current;
+
+static void cpu_trampoline(void *arg)
+{
+    struct sim_cpu *cpu = arg;
+    cpu->main(cpu);
+    cpu->finished = true;
+}
+
+int sim_cpu_init(struct sim_cpu *cpu, struct sim_machine *m, unsigned index, sim_cpu_main_fn main,
+                 size_t stack_size)
+{
+    memset(cpu, 0, sizeof(*cpu));
+    cpu->index = index;
+    cpu->m = m;
+    cpu->eng = &m->eng;
+    cpu->main = main;
+    cpu->coro = sim_coro_create(cpu_trampoline, cpu, stack_size);
+    return cpu->coro ? 0 : -1;
+}
+
+void sim_cpu_free(struct sim_cpu *cpu)
+{
+    if (cpu->coro)
+        sim_coro_destroy(cpu->coro);
+    cpu->coro = NULL;
+}
+
+/* The scheduler side: run the CPU's coroutine until it yields again. */
+static void cpu_resume_event(void *opaque, uint64_t gen)
+{
+    struct sim_cpu *cpu = opaque;
+    cpu->resume_queued = false;
+    if (cpu->finished)
+        return;
+    cpu->now = cpu->eng->now;
+    struct sim_cpu *prev = sim_cpu_current;
+    sim_cpu_current = cpu;
+    sim_coro_resume(cpu->coro);
+    sim_cpu_current = prev;
+}
+
+static void cpu_queue_resume(struct sim_cpu *cpu, sim_cycle_t t)
+{
+    cpu->resume_queued = true;
+    sim_schedule(cpu->eng, t, SIM_PHASE_CPU, cpu_resume_event, cpu, 0);
+}
+
+void sim_cpu_start(struct sim_cpu *cpu)
+{
+    cpu->now = cpu->eng->now;
+    cpu_queue_resume(cpu, cpu->now);
+}
+
+void sim_cpu_advance(struct sim_cpu *cpu, uint64_t cycles)
+{
+    cpu->now += cycles;
+    /* Something else is due first (or at the same time, queued earlier):
+     * hand the host thread back and come back at our time. */
+    if (sim_engine_has_before(cpu->eng, cpu->now, SIM_PHASE_CPU)) {
+        cpu_queue_resume(cpu, cpu->now);
+        sim_coro_yield();
+    } else {
+        cpu->eng->now = cpu->now;
+    }
+}
+
+static void cpu_take_interrupt(struct sim_cpu *cpu)
+{
+    struct sim_machine *m = cpu->m;
+    const struct scn_timing *tm = &m->timing;
+
+    /* The CPU has sampled INTR and committed to an INTA cycle; the request
+     * can still vanish in this window (the 8259 then answers IR7). */
+    if (tm->inta_latency) {
+        cpu->cycles_irq_overhead += tm->inta_latency;
+        sim_cpu_advance(cpu, tm->inta_latency);
+    }
+    int vector = cpu->intc.ack(cpu->intc.opaque, cpu);
+    if (vector < 0)
+        return;
+    cpu->interrupts++;
+    bool saved_if = cpu->iflag;
+    cpu->iflag = false;
+    cpu->depth++;
+    sim_machine_trace_irq(m, cpu, "irq_enter", vector);
+    if (tm->irq_entry) {
+        cpu->cycles_irq_overhead += tm->irq_entry;
+        sim_cpu_advance(cpu, tm->irq_entry);
+    }
+    if (m->entry)
+        m->entry((uint8_t)vector);
+    else
+        sim_machine_violation(m, "no_idt_entry", "interrupt taken with no entry installed");
+    if (tm->irq_return) {
+        cpu->cycles_irq_overhead += tm->irq_return;
+        sim_cpu_advance(cpu, tm->irq_return);
+    }
+    sim_machine_trace_irq(m, cpu, "irq_exit", vector);
+    cpu->depth--;
+    cpu->iflag = saved_if; /* iret restores EFLAGS */
+}
+
+void sim_cpu_boundary(struct sim_cpu *cpu)
+{
+    while (cpu->iflag && cpu->intc.pending && cpu->intc.pending(cpu->intc.opaque, cpu)) {
+        if (cpu->depth >= 64) {
+            sim_machine_violation(cpu->m, "stack_overflow", "interrupt frames nested 64 deep");
+            cpu->iflag = false;
+            break;
+        }
+        cpu_take_interrupt(cpu);
+    }
+}
+
+void sim_cpu_spend(struct sim_cpu *cpu, uint64_t cycles)
+{
+    sim_cpu_advance(cpu, cycles);
+    sim_cpu_boundary(cpu);
+}
+
+static bool cpu_can_wake(struct sim_cpu *cpu)
+{
+    return cpu->iflag && cpu->intc.pending && cpu->intc.pending(cpu->intc.opaque, cpu);
+}
+
+/* hlt: park the coroutine with nothing queued; an interrupt (kick) or a
+ * timed wake-up queues the resume.  An idle CPU costs no host time. */
+static void cpu_park(struct sim_cpu *cpu)
+{
+    cpu->halted = true;
+    cpu->halt_since = cpu->now;
+    sim_coro_yield();
+    cpu->halted = false;
+    cpu->cycles_idle += cpu->now - cpu->halt_since;
+}
+
+void sim_cpu_halt(struct sim_cpu *cpu)
+{
+    if (!cpu_can_wake(cpu))
+        cpu_park(cpu);
+    sim_cpu_boundary(cpu);
+}
+
+static void cpu_timed_wake(void *opaque, uint64_t gen)
+{
+    struct sim_cpu *cpu = opaque;
+    if (gen != cpu->wake_gen || !cpu->halted || cpu->resume_queued)
+        return;
+    cpu_resume_event(cpu, 0);
+}
+
+void sim_cpu_idle_until(struct sim_cpu *cpu, sim_cycle_t t)
+{
+    while (cpu->now < t && !cpu->m->stopping) {
+        if (cpu_can_wake(cpu)) {
+            sim_cpu_boundary(cpu);
+            continue;
+        }
+        uint64_t gen = ++cpu->wake_gen;
+        sim_schedule(cpu->eng, t, SIM_PHASE_CPU, cpu_timed_wake, cpu, gen);
+        cpu_park(cpu);
+        sim_cpu_boundary(cpu);
+    }
+}
+
+void sim_cpu_kick(struct sim_cpu *cpu)
+{
+    if (cpu->halted && !cpu->resume_queued && cpu_can_wake(cpu)) {
+        cpu->wake_gen++;
+        cpu_queue_resume(cpu, cpu->eng->now);
+    }
+}
+
+void sim_cpu_set_intr(void *opaque_cpu, int irq_num, int level)
+{
+    struct sim_cpu *cpu = opaque_cpu;
+    cpu->intr_pin = level != 0;
+    if (cpu->intr_pin)
+        sim_cpu_kick(cpu);
+}

@@ -1,0 +1,84 @@
+/* cpu.h - a modeled CPU: a coroutine running guest code, an interrupt flag,
+ * an INTR input, and a local clock that advances only in HAL calls.
+ *
+ * Every HAL call is an instruction boundary.  sim_cpu_spend() charges the
+ * call's cycles: when nothing else in the machine is due before the CPU's new
+ * time the clock simply moves on (no switch); otherwise the CPU yields to the
+ * scheduler and is resumed at its time.  At the boundary the CPU takes a
+ * pending interrupt if IF is set: it runs the INTA cycle, then calls the
+ * guest's entry as a nested call on the same stack with IF clear, and
+ * restores IF on return (iret).  docs/guest-execution.md has the details.
+ */
+#ifndef INTRSIM_CPU_H
+#define INTRSIM_CPU_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "coro.h"
+#include "engine.h"
+
+struct sim_machine;
+struct sim_cpu;
+
+/* Where the CPU's interrupts come from: the 8259's INT pin on the pic
+ * platform, the Local APIC later.  ack() is the INTA cycle: it returns the
+ * vector, or -1 when there is nothing to take after all. */
+struct sim_cpu_intc {
+    bool (*pending)(void *opaque, struct sim_cpu *cpu);
+    int (*ack)(void *opaque, struct sim_cpu *cpu);
+    void *opaque;
+};
+
+typedef void (*sim_cpu_main_fn)(struct sim_cpu *cpu);
+
+struct sim_cpu {
+    unsigned index;
+    uint32_t apic_id;
+    struct sim_machine *m;
+    struct sim_engine *eng;
+    sim_coro_t *coro;
+    sim_cpu_main_fn main;
+
+    sim_cycle_t now;       /* local clock; equals eng->now while running */
+    bool iflag;            /* EFLAGS.IF */
+    bool halted;           /* in hlt, waiting for an interrupt */
+    bool intr_pin;         /* level of the INTR input */
+    bool resume_queued;    /* a resume event is in the queue */
+    bool finished;         /* main returned */
+    unsigned depth;        /* interrupt frames on the stack */
+    int level;             /* nesting level reported by the guest core */
+    int max_level;
+    uint64_t wake_gen;     /* invalidates stale timed wake-ups */
+    struct sim_cpu_intc intc;
+
+    /* accounting */
+    uint64_t cycles_idle;
+    uint64_t cycles_irq_overhead; /* INTA, entry and return */
+    uint64_t interrupts;
+    sim_cycle_t halt_since;
+};
+
+int  sim_cpu_init(struct sim_cpu *cpu, struct sim_machine *m, unsigned index, sim_cpu_main_fn main,
+                  size_t stack_size);
+void sim_cpu_free(struct sim_cpu *cpu);
+/* Make the CPU runnable at the current cycle (boot). */
+void sim_cpu_start(struct sim_cpu *cpu);
+
+/* Called on the executing CPU from HAL calls. */
+void sim_cpu_spend(struct sim_cpu *cpu, uint64_t cycles);      /* advance + boundary */
+void sim_cpu_advance(struct sim_cpu *cpu, uint64_t cycles);    /* advance only */
+void sim_cpu_boundary(struct sim_cpu *cpu);                    /* maybe take an interrupt */
+void sim_cpu_halt(struct sim_cpu *cpu);                        /* hlt */
+/* Idle (IF as it is) until cycle t, taking interrupts meanwhile when IF=1. */
+void sim_cpu_idle_until(struct sim_cpu *cpu, sim_cycle_t t);
+
+/* Called by the machine when the INTR input changes level. */
+void sim_cpu_set_intr(void *opaque_cpu, int irq_num, int level);
+/* Re-check for interrupts after something changed (e.g. a LAPIC accepted). */
+void sim_cpu_kick(struct sim_cpu *cpu);
+
+/* The CPU whose guest code is executing, NULL in the scheduler. */
+extern struct sim_cpu *sim_cpu_current;
+
+#endif

@@ -1,0 +1,185 @@
+/* device.c - scenario devices and the timeline that drives them.
+ *
+ * A device raises its legacy interrupt source by driving its line and
+ * setting its status bit; its driver reads the status port and writes the
+ * ack port.  Edge devices pulse (or hold until deasserted); level devices
+ * hold the line until acknowledged or deasserted.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "filter.h"
+#include "machine.h"
+
+static void device_trace(struct sim_device *d, const char *action)
+{
+    struct trace_rec r;
+    trace_rec_init(&r, d->m->eng.now, "device");
+    trace_str(&r, "device", d->cfg->name);
+    trace_str(&r, "action", action);
+    trace_emit(&d->m->bus, &r);
+}
+
+static void device_drive(struct sim_device *d, bool level)
+{
+    d->line = level;
+    sim_wire_set(&d->wire, 0, level);
+}
+
+static void device_raise(struct sim_device *d)
+{
+    d->asserts++;
+    d->status = true;
+    if (!d->pending) {
+        d->pending = true;
+        d->pending_since = d->m->eng.now;
+    }
+}
+
+void sim_device_assert(struct sim_device *d)
+{
+    device_trace(d, "assert");
+    device_raise(d);
+    device_drive(d, true);
+}
+
+void sim_device_deassert(struct sim_device *d)
+{
+    device_trace(d, "deassert");
+    d->status = false;
+    d->pending = false;
+    device_drive(d, false);
+}
+
+static void pulse_end(void *opaque, uint64_t arg)
+{
+    struct sim_device *d = opaque;
+    if (d->cfg->trigger == SCN_TRIG_EDGE)
+        device_drive(d, false);
+}
+
+/* A pulse is an edge: the line goes up and comes down `width` cycles later.
+ * On a level device it is an assert that stays until the driver acks. */
+void sim_device_pulse(struct sim_device *d, uint64_t width)
+{
+    device_trace(d, "pulse");
+    device_raise(d);
+    if (d->line && d->cfg->trigger == SCN_TRIG_EDGE) {
+        /* the line is still up from the previous pulse: no new edge */
+        return;
+    }
+    device_drive(d, true);
+    sim_schedule(&d->m->eng, d->m->eng.now + (width ? width : 1), SIM_PHASE_DEVICE, pulse_end, d, 0);
+}
+
+static uint32_t device_port_read(void *opaque, uint16_t port, unsigned size)
+{
+    struct sim_device *d = opaque;
+    switch (port - d->cfg->io_base) {
+    case SIM_DEV_REG_STATUS: return d->status ? 1u : 0u;
+    case SIM_DEV_REG_COUNT: return (uint32_t)(d->asserts & 0xFF);
+    default: return 0xFF;
+    }
+}
+
+static void device_port_write(void *opaque, uint16_t port, unsigned size, uint32_t v)
+{
+    struct sim_device *d = opaque;
+    if (port - d->cfg->io_base != SIM_DEV_REG_ACK)
+        return;
+    d->acks++;
+    device_trace(d, "ack");
+    d->status = false;
+    /* A serviced device withdraws its request, edge or level (an ISA
+     * device holds its IRQ until the driver services it). */
+    if (d->line)
+        device_drive(d, false);
+}
+
+void sim_devices_init(struct sim_machine *m)
+{
+    const struct scenario *s = m->scn;
+    m->ndevices = s->ndevices;
+    m->devices = calloc(s->ndevices ? s->ndevices : 1, sizeof(*m->devices));
+    if (!m->devices) {
+        fprintf(stderr, "intrsim: out of memory\n");
+        abort();
+    }
+    for (unsigned i = 0; i < s->ndevices; i++) {
+        struct sim_device *d = &m->devices[i];
+        char dst[32];
+        d->m = m;
+        d->index = i;
+        d->cfg = &s->devices[i];
+        int irq = d->cfg->isa_irq;
+        snprintf(dst, sizeof dst, "pic.%s.ir%d", irq < 8 ? "master" : "slave", irq & 7);
+        /* device -> wired-OR of the devices on that IRQ -> 8259 input */
+        irq_line_t sink;
+        irq_line_init(&sink, sim_line_or_set, &m->pic_in[irq], 0);
+        sim_wire_init(&d->wire, d->cfg->name, dst, m->timing.line_latency, sink, &m->eng, &m->bus);
+        sim_machine_add_ports(m, d->cfg->io_base, 16, device_port_read, device_port_write, d);
+    }
+}
+
+/* ---- the timeline ------------------------------------------------------- */
+
+static void timeline_fire(struct sim_machine *m, const struct scn_event *e)
+{
+    struct sim_device *d = &m->devices[e->device];
+    switch (e->action) {
+    case SCN_ACT_ASSERT: sim_device_assert(d); break;
+    case SCN_ACT_DEASSERT: sim_device_deassert(d); break;
+    case SCN_ACT_PULSE: sim_device_pulse(d, e->width); break;
+    }
+}
+
+static void timeline_event(void *opaque, uint64_t idx)
+{
+    struct sim_timeline *st = opaque;
+    const struct scn_event *e = &st->m->scn->timeline[idx];
+    timeline_fire(st->m, e);
+    st->fired[idx]++;
+    if (!e->has_trigger && st->fired[idx] < e->count)
+        sim_schedule(&st->m->eng, st->m->eng.now + e->every, SIM_PHASE_DEVICE, timeline_event, st, idx);
+}
+
+static void timeline_observer(void *opaque, const struct trace_rec *r)
+{
+    struct sim_timeline *st = opaque;
+    const struct scenario *s = st->m->scn;
+    for (unsigned i = 0; i < s->ntimeline; i++) {
+        const struct scn_event *e = &s->timeline[i];
+        if (!e->has_trigger || !sim_filter_match(&e->trigger, r))
+            continue;
+        st->matches[i]++;
+        if (e->trigger_nth != 0 && st->matches[i] != e->trigger_nth)
+            continue;
+        if (st->fired[i] >= e->count && e->trigger_nth != 0)
+            continue;
+        sim_schedule(&st->m->eng, r->t + e->after, SIM_PHASE_DEVICE, timeline_event, st, i);
+    }
+}
+
+void sim_timeline_init(struct sim_machine *m)
+{
+    const struct scenario *s = m->scn;
+    struct sim_timeline *st = &m->timeline;
+    st->m = m;
+    st->fired = calloc(s->ntimeline + 1, sizeof(*st->fired));
+    st->matches = calloc(s->ntimeline + 1, sizeof(*st->matches));
+    if (!st->fired || !st->matches) {
+        fprintf(stderr, "intrsim: out of memory\n");
+        abort();
+    }
+    bool any_trigger = false;
+    for (unsigned i = 0; i < s->ntimeline; i++) {
+        const struct scn_event *e = &s->timeline[i];
+        if (e->has_trigger)
+            any_trigger = true;
+        else
+            sim_schedule(&m->eng, e->at, SIM_PHASE_DEVICE, timeline_event, st, i);
+    }
+    if (any_trigger)
+        trace_bus_add(&m->bus, timeline_observer, st);
+}

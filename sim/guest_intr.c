@@ -1,0 +1,366 @@
+/* guest_intr.c - guest.mode "intr": the kernel side of a scenario.
+ *
+ * This is guest code running on the modeled CPUs: it boots the real intr
+ * core on every CPU, registers the scenario's drivers through the core's
+ * public API, and runs each CPU's program of API calls.  The drivers'
+ * handlers do what the scenario says their top half does, through HAL
+ * register accesses to their device, exactly as a driver would.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hal.h"
+#include "intr.h"
+#include "machine.h"
+
+struct guest_drv {
+    struct intr_device dev;
+    const struct scn_driver *cfg;
+    struct sim_device *device;
+    unsigned bh_pending;
+    bool registered;
+    bool released;
+};
+
+struct guest_op {
+    uint64_t at;
+    unsigned order;       /* tie-break: file order */
+    bool is_request;      /* a deferred driver request (request_at > 0) */
+    int driver;
+    const struct scn_op *op;
+};
+
+struct guest_state {
+    struct sim_machine *m;
+    unsigned ndrv;
+    struct guest_drv drv[SCN_MAX_DRIVERS];
+};
+
+/* The bottom-half hooks of the core take no argument: one machine runs at a
+ * time per process, and this points at its guest. */
+static struct guest_state *the_guest;
+
+static bool drv_handler(struct intr_device *dev)
+{
+    struct guest_drv *d = dev->data;
+    const struct scn_driver *c = d->cfg;
+    uint16_t io = d->device->cfg->io_base;
+    bool mine = true;
+
+    if (c->th_work)
+        hal_work(c->th_work);
+    if (c->th_check_status)
+        mine = (hal_inb(io + SIM_DEV_REG_STATUS) & 1) != 0;
+    if (mine && c->th_ack)
+        hal_outb(io + SIM_DEV_REG_ACK, 1);
+    if (mine && c->has_bh)
+        d->bh_pending++;
+    switch (c->th_result) {
+    case SCN_RESULT_HANDLED: return true;
+    case SCN_RESULT_NONE: return false;
+    case SCN_RESULT_AUTO: break;
+    }
+    return mine;
+}
+
+/* Level 1: interrupts are on, so this work can be preempted by a level-2
+ * interrupt; the loop picks up work that nested interrupts queued. */
+static void guest_bh_l1(void)
+{
+    struct guest_state *g = the_guest;
+    bool again = true;
+    while (again) {
+        again = false;
+        for (unsigned i = 0; i < g->ndrv; i++) {
+            struct guest_drv *d = &g->drv[i];
+            if (d->bh_pending) {
+                d->bh_pending--;
+                hal_work(d->cfg->bh_work);
+                again = true;
+            }
+        }
+    }
+}
+
+/* Level 2 runs with interrupts off; the work it could do is left queued for
+ * the level-1 bottom half underneath, which is still running. */
+static void guest_bh_l2(void)
+{
+}
+
+static void guest_request(struct guest_state *g, int i)
+{
+    struct guest_drv *d = &g->drv[i];
+    const struct scn_driver *c = d->cfg;
+    int rc = intr_request_irq(c->irq, &d->dev, drv_handler, (enum intr_trigger)c->trigger, c->shared);
+    if (rc == 0) {
+        d->registered = true;
+        d->released = false;
+        return;
+    }
+    struct sim_machine *m = g->m;
+    struct trace_rec r;
+    trace_rec_init(&r, m->eng.now, "intr_error");
+    trace_int(&r, "cpu", hal_cpu_id());
+    trace_int(&r, "irq", c->irq);
+    trace_str(&r, "driver", c->name);
+    trace_str(&r, "detail", "request_irq failed");
+    trace_int(&r, "value", rc);
+    trace_emit(&m->bus, &r);
+}
+
+static void guest_run_op(struct guest_state *g, const struct guest_op *o)
+{
+    if (o->is_request) {
+        guest_request(g, o->driver);
+        return;
+    }
+    const struct scn_op *op = o->op;
+    switch (op->kind) {
+    case SCN_OP_DISABLE_IRQ: intr_disable_irq(op->irq); break;
+    case SCN_OP_ENABLE_IRQ: intr_enable_irq(op->irq); break;
+    case SCN_OP_RELEASE: {
+        struct guest_drv *d = &g->drv[op->driver];
+        intr_release_irq(d->cfg->irq, &d->dev);
+        d->registered = false;
+        d->released = true; /* from here on its handler must never run */
+        break;
+    }
+    case SCN_OP_CLI: hal_irq_disable(); break;
+    case SCN_OP_STI: hal_irq_enable(); break;
+    case SCN_OP_WORK: hal_work(op->cycles); break;
+    }
+}
+
+static int op_cmp(const void *a, const void *b)
+{
+    const struct guest_op *x = a, *y = b;
+    if (x->at != y->at)
+        return x->at < y->at ? -1 : 1;
+    return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/* Gathers this CPU's timed work: its program's ops, and on CPU 0 the
+ * driver requests with request_at > 0, in time order (file order on ties). */
+static unsigned collect_ops(struct guest_state *g, unsigned cpu, struct guest_op **out)
+{
+    const struct scenario *s = g->m->scn;
+    unsigned n = 0, cap = 0;
+    for (unsigned p = 0; p < s->nprograms; p++)
+        if (s->programs[p].cpu == cpu)
+            cap += s->programs[p].nops;
+    if (cpu == 0)
+        cap += s->ndrivers;
+    struct guest_op *ops = calloc(cap ? cap : 1, sizeof(*ops));
+    if (!ops) {
+        fprintf(stderr, "intrsim: out of memory\n");
+        abort();
+    }
+    for (unsigned p = 0; p < s->nprograms; p++) {
+        const struct scn_program *pr = &s->programs[p];
+        if (pr->cpu != cpu)
+            continue;
+        for (unsigned k = 0; k < pr->nops; k++) {
+            ops[n].at = pr->ops[k].at;
+            ops[n].order = n;
+            ops[n].op = &pr->ops[k];
+            n++;
+        }
+    }
+    if (cpu == 0)
+        for (unsigned i = 0; i < s->ndrivers; i++)
+            if (s->drivers[i].request_at > 0) {
+                ops[n].at = s->drivers[i].request_at;
+                ops[n].order = n;
+                ops[n].is_request = true;
+                ops[n].driver = (int)i;
+                n++;
+            }
+    qsort(ops, n, sizeof(*ops), op_cmp);
+    *out = ops;
+    return n;
+}
+
+void sim_guest_intr_cpu_main(struct sim_cpu *cpu)
+{
+    struct guest_state *g = cpu->m->guest;
+    if (cpu->index == 0) {
+        if (intr_init() != 0)
+            sim_machine_violation(cpu->m, "boot", "intr_init failed");
+    }
+    intr_cpu_init();
+    if (cpu->index == 0) {
+        intr_register_bottom_half_l1(guest_bh_l1);
+        intr_register_bottom_half_l2(guest_bh_l2);
+        for (unsigned i = 0; i < g->ndrv; i++)
+            if (g->drv[i].cfg->request_at == 0)
+                guest_request(g, (int)i);
+    }
+    struct guest_op *ops;
+    unsigned n = collect_ops(g, cpu->index, &ops);
+    hal_irq_enable();
+    for (unsigned i = 0; i < n; i++) {
+        sim_cpu_idle_until(cpu, ops[i].at);
+        guest_run_op(g, &ops[i]);
+    }
+    free(ops);
+    for (;;)
+        hal_safe_halt();
+}
+
+int sim_guest_intr_init(struct sim_machine *m, char *err, unsigned errlen)
+{
+    const struct scenario *s = m->scn;
+    struct guest_state *g = calloc(1, sizeof(*g));
+    if (!g) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    g->m = m;
+    g->ndrv = s->ndrivers;
+    for (unsigned i = 0; i < s->ndrivers; i++) {
+        struct guest_drv *d = &g->drv[i];
+        d->cfg = &s->drivers[i];
+        d->device = &m->devices[d->cfg->device];
+        d->dev.name = d->cfg->name;
+        d->dev.data = d;
+    }
+    m->guest = g;
+    the_guest = g;
+    return 0;
+}
+
+void sim_guest_intr_free(struct sim_machine *m)
+{
+    if (the_guest == m->guest)
+        the_guest = NULL;
+    free(m->guest);
+    m->guest = NULL;
+}
+
+/* ---- the HAL trace hook: what the core reports becomes trace events ----- */
+
+static struct guest_drv *drv_by_name(struct guest_state *g, const char *name)
+{
+    if (!g || !name)
+        return NULL;
+    for (unsigned i = 0; i < g->ndrv; i++)
+        if (strcmp(g->drv[i].cfg->name, name) == 0)
+            return &g->drv[i];
+    return NULL;
+}
+
+static const char *const trigger_names[] = { "edge", "level_low", "level_high" };
+
+static void on_handler_enter(struct sim_machine *m, struct sim_cpu *cpu, const struct hal_trace *t)
+{
+    struct guest_drv *d = drv_by_name(m->guest, t->name);
+    if (cpu->iflag)
+        sim_machine_violation(m, "top_half_irqs_enabled", t->name ? t->name : "?");
+    if (!d)
+        return;
+    if (d->released)
+        sim_machine_violation(m, "handler_after_release", d->cfg->name);
+    struct sim_device *dev = d->device;
+    if (dev->pending) {
+        uint64_t lat = m->eng.now - dev->pending_since;
+        if (lat > dev->max_latency)
+            dev->max_latency = lat;
+        dev->pending = false;
+        dev->serviced++;
+    }
+}
+
+void hal_trace(const struct hal_trace *t)
+{
+    struct sim_cpu *cpu = sim_cpu_current;
+    if (!cpu)
+        return;
+    struct sim_machine *m = cpu->m;
+    struct trace_rec r;
+    const char *ev = NULL;
+    switch (t->kind) {
+    case HAL_TR_HANDLER_ENTER: ev = "handler_enter"; break;
+    case HAL_TR_HANDLER_EXIT: ev = "handler_exit"; break;
+    case HAL_TR_BH_ENTER: ev = "bh_enter"; break;
+    case HAL_TR_BH_EXIT: ev = "bh_exit"; break;
+    case HAL_TR_INTR_REQUEST: ev = "intr_request"; break;
+    case HAL_TR_INTR_RELEASE: ev = "intr_release"; break;
+    case HAL_TR_INTR_DISABLE: ev = "intr_disable"; break;
+    case HAL_TR_INTR_ENABLE: ev = "intr_enable"; break;
+    case HAL_TR_INTR_UNHANDLED: ev = "intr_unhandled"; break;
+    case HAL_TR_INTR_SPURIOUS_DISABLE: ev = "intr_spurious_disable"; break;
+    case HAL_TR_INTR_STRAY: ev = "intr_stray"; break;
+    case HAL_TR_INTR_SPURIOUS: ev = "intr_spurious"; break;
+    case HAL_TR_INTR_MIGRATE: ev = "intr_migrate"; break;
+    case HAL_TR_INTR_REPLAY: ev = "intr_replay"; break;
+    case HAL_TR_INTR_ERROR: ev = "intr_error"; break;
+    case HAL_TR_LEVEL: ev = "level"; break;
+    }
+    if (!ev)
+        return;
+    trace_rec_init(&r, m->eng.now, ev);
+    trace_int(&r, "cpu", cpu->index);
+    switch (t->kind) {
+    case HAL_TR_HANDLER_ENTER:
+    case HAL_TR_HANDLER_EXIT:
+        trace_int(&r, "irq", t->irq);
+        trace_str(&r, "driver", t->name);
+        trace_int(&r, "level", t->level);
+        if (t->kind == HAL_TR_HANDLER_EXIT)
+            trace_bool(&r, "result", t->result != 0);
+        else
+            on_handler_enter(m, cpu, t);
+        break;
+    case HAL_TR_BH_ENTER:
+    case HAL_TR_BH_EXIT:
+        trace_int(&r, "level", t->level);
+        break;
+    case HAL_TR_LEVEL:
+        trace_int(&r, "level", t->arg);
+        cpu->level = (int)t->arg;
+        if (cpu->level > cpu->max_level)
+            cpu->max_level = cpu->level;
+        if (cpu->level > m->max_level)
+            m->max_level = cpu->level;
+        if (cpu->level > 2)
+            sim_machine_violation(m, "nesting_depth", "interrupt nesting level above 2");
+        break;
+    case HAL_TR_INTR_REQUEST:
+        trace_int(&r, "irq", t->irq);
+        trace_str(&r, "driver", t->name);
+        trace_str(&r, "mode", (unsigned long)t->arg < 3 ? trigger_names[t->arg] : "?");
+        trace_bool(&r, "shared", t->arg2 != 0);
+        break;
+    case HAL_TR_INTR_RELEASE:
+        trace_int(&r, "irq", t->irq);
+        trace_str(&r, "driver", t->name);
+        break;
+    case HAL_TR_INTR_DISABLE:
+    case HAL_TR_INTR_ENABLE:
+        trace_int(&r, "irq", t->irq);
+        trace_int(&r, "depth", t->arg);
+        break;
+    case HAL_TR_INTR_UNHANDLED:
+    case HAL_TR_INTR_STRAY:
+        trace_int(&r, "irq", t->irq);
+        trace_int(&r, "vector", t->vector);
+        break;
+    case HAL_TR_INTR_MIGRATE:
+        trace_int(&r, "irq", t->irq);
+        trace_int(&r, "from", t->arg);
+        trace_int(&r, "to", t->arg2);
+        break;
+    case HAL_TR_INTR_SPURIOUS:
+    case HAL_TR_INTR_REPLAY:
+        trace_int(&r, "irq", t->irq);
+        break;
+    case HAL_TR_INTR_SPURIOUS_DISABLE:
+    case HAL_TR_INTR_ERROR:
+        trace_int(&r, "irq", t->irq);
+        trace_str(&r, "detail", t->name);
+        break;
+    }
+    trace_emit(&m->bus, &r);
+}

@@ -1,0 +1,272 @@
+/* machine.c - building a machine from a scenario and running it. */
+#include "machine.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- port space --------------------------------------------------------- */
+
+void sim_machine_add_ports(struct sim_machine *m, uint16_t base, uint16_t len, sim_port_read_fn rd,
+                           sim_port_write_fn wr, void *opaque)
+{
+    if (m->nports >= SIM_MAX_PORT_RANGES) {
+        fprintf(stderr, "intrsim: too many port ranges\n");
+        abort();
+    }
+    struct sim_port_range *r = &m->ports[m->nports++];
+    r->base = base;
+    r->len = len;
+    r->read = rd;
+    r->write = wr;
+    r->opaque = opaque;
+}
+
+static struct sim_port_range *port_find(struct sim_machine *m, uint16_t port)
+{
+    for (unsigned i = 0; i < m->nports; i++) {
+        struct sim_port_range *r = &m->ports[i];
+        if (port >= r->base && port - r->base < r->len)
+            return r;
+    }
+    return NULL;
+}
+
+/* Unclaimed ports float high on a PC bus, and writes vanish. */
+uint32_t sim_machine_port_read(struct sim_machine *m, uint16_t port, unsigned size)
+{
+    struct sim_port_range *r = port_find(m, port);
+    if (!r || !r->read)
+        return size == 1 ? 0xFFu : size == 2 ? 0xFFFFu : 0xFFFFFFFFu;
+    return r->read(r->opaque, port, size);
+}
+
+void sim_machine_port_write(struct sim_machine *m, uint16_t port, unsigned size, uint32_t v)
+{
+    struct sim_port_range *r = port_find(m, port);
+    if (r && r->write)
+        r->write(r->opaque, port, size, v);
+}
+
+/* ---- trace helpers ------------------------------------------------------ */
+
+void sim_machine_violation(struct sim_machine *m, const char *invariant, const char *detail)
+{
+    struct trace_rec r;
+    m->violations++;
+    trace_rec_init(&r, m->eng.now, "violation");
+    trace_str(&r, "invariant", invariant);
+    trace_str(&r, "detail", detail);
+    trace_emit(&m->bus, &r);
+}
+
+void sim_machine_trace_irq(struct sim_machine *m, struct sim_cpu *cpu, const char *ev, int vector)
+{
+    struct trace_rec r;
+    trace_rec_init(&r, m->eng.now, ev);
+    trace_int(&r, "cpu", cpu->index);
+    trace_int(&r, "vector", vector);
+    trace_int(&r, "depth", cpu->depth);
+    trace_emit(&m->bus, &r);
+    if (cpu->depth > m->max_depth)
+        m->max_depth = cpu->depth;
+}
+
+/* ---- the 8259 pair ------------------------------------------------------ */
+
+static const char *const chip_name[2] = { "master", "slave" };
+
+static void pic_observer(void *opaque, const struct pic8259_event *ev)
+{
+    struct sim_machine *m = opaque;
+    struct trace_rec r;
+    const char *name = NULL;
+    switch (ev->kind) {
+    case PIC8259_EV_IRR: name = "pic_irr"; break;
+    case PIC8259_EV_ISR: name = "pic_isr"; break;
+    case PIC8259_EV_EOI: name = "pic_eoi"; break;
+    case PIC8259_EV_SPURIOUS: name = "pic_spurious"; break;
+    default: return;
+    }
+    trace_rec_init(&r, m->eng.now, name);
+    trace_str(&r, "chip", chip_name[ev->chip & 1]);
+    trace_int(&r, "ir", ev->ir);
+    if (ev->kind == PIC8259_EV_IRR || ev->kind == PIC8259_EV_ISR)
+        trace_int(&r, "value", ev->value);
+    trace_emit(&m->bus, &r);
+    if (ev->kind == PIC8259_EV_EOI && ev->ir < 0)
+        sim_machine_violation(m, "eoi_without_isr",
+                              ev->chip ? "EOI to the slave 8259 with nothing in service"
+                                       : "EOI to the master 8259 with nothing in service");
+}
+
+static uint32_t pic_port_read(void *opaque, uint16_t port, unsigned size)
+{
+    struct sim_machine *m = opaque;
+    return pic8259_ioport_read(&m->pic, port);
+}
+
+static void pic_port_write(void *opaque, uint16_t port, unsigned size, uint32_t v)
+{
+    struct sim_machine *m = opaque;
+    pic8259_ioport_write(&m->pic, port, (uint8_t)v);
+}
+
+void sim_line_or_set(void *opaque, int n, int level)
+{
+    struct sim_line_or *o = opaque;
+    unsigned before = o->asserted;
+    if (level)
+        o->asserted++;
+    else if (o->asserted)
+        o->asserted--;
+    if ((before != 0) != (o->asserted != 0))
+        irq_line_set(&o->out, o->asserted != 0);
+}
+
+static bool pic_intc_pending(void *opaque, struct sim_cpu *cpu)
+{
+    return cpu->intr_pin;
+}
+
+static int pic_intc_ack(void *opaque, struct sim_cpu *cpu)
+{
+    struct sim_machine *m = opaque;
+    return pic8259_intack(&m->pic);
+}
+
+static void machine_init_pic(struct sim_machine *m)
+{
+    struct pic8259_options opt;
+    memset(&opt, 0, sizeof opt);
+    opt.edge_irr_sticky = m->scn->machine.pic_edge_irr_sticky;
+    pic8259_init(&m->pic, &opt);
+    m->pic.observer = pic_observer;
+    m->pic.observer_opaque = m;
+    irq_line_t cpu_intr;
+    irq_line_init(&cpu_intr, sim_cpu_set_intr, &m->cpus[0], 0);
+    sim_wire_init(&m->pic_int_wire, "pic.int", "cpu0.intr", m->timing.intr_latency, cpu_intr, &m->eng,
+                  &m->bus);
+    m->pic.intr = sim_wire_line(&m->pic_int_wire);
+    for (int i = 0; i < 16; i++) {
+        m->pic_in[i].asserted = 0;
+        irq_line_init(&m->pic_in[i].out, pic8259_set_irq, &m->pic, i);
+    }
+    sim_machine_add_ports(m, PIC_MASTER_CMD, 2, pic_port_read, pic_port_write, m);
+    sim_machine_add_ports(m, PIC_SLAVE_CMD, 2, pic_port_read, pic_port_write, m);
+    sim_machine_add_ports(m, PIC_ELCR1, 2, pic_port_read, pic_port_write, m);
+    m->cpus[0].intc.pending = pic_intc_pending;
+    m->cpus[0].intc.ack = pic_intc_ack;
+    m->cpus[0].intc.opaque = m;
+}
+
+/* ---- life cycle --------------------------------------------------------- */
+
+static void machine_platform(struct sim_machine *m)
+{
+    struct hal_platform *p = &m->platform;
+    memset(p, 0, sizeof(*p));
+    p->ncpus = m->ncpus;
+    for (unsigned i = 0; i < m->ncpus; i++)
+        p->apic_id[i] = i;
+    p->has_pic = m->has_pic;
+}
+
+static void end_event(void *opaque, uint64_t arg)
+{
+    struct sim_machine *m = opaque;
+    m->stopping = true;
+    sim_engine_stop(&m->eng);
+}
+
+int sim_machine_init(struct sim_machine *m, const struct scenario *s, char *err, unsigned errlen)
+{
+    memset(m, 0, sizeof(*m));
+    m->scn = s;
+    m->timing = s->machine.timing;
+    m->until = s->until;
+    sim_engine_init(&m->eng);
+    sim_prng_seed(&m->prng, s->seed);
+    m->ncpus = s->machine.cpus;
+    m->has_pic = true; /* both platforms have the 8259 pair */
+    m->cpus = calloc(m->ncpus, sizeof(*m->cpus));
+    if (!m->cpus) {
+        snprintf(err, errlen, "out of memory for %u CPUs", m->ncpus);
+        return -1;
+    }
+    for (unsigned i = 0; i < m->ncpus; i++) {
+        if (sim_cpu_init(&m->cpus[i], m, i, sim_guest_intr_cpu_main, 256 * 1024) != 0) {
+            snprintf(err, errlen, "cannot allocate the stack of CPU %u", i);
+            return -1;
+        }
+    }
+    machine_platform(m);
+    if (m->has_pic)
+        machine_init_pic(m);
+    sim_devices_init(m);
+    if (sim_guest_intr_init(m, err, errlen) != 0)
+        return -1;
+    return 0;
+}
+
+void sim_machine_free(struct sim_machine *m)
+{
+    sim_guest_intr_free(m);
+    if (m->cpus)
+        for (unsigned i = 0; i < m->ncpus; i++)
+            sim_cpu_free(&m->cpus[i]);
+    free(m->cpus);
+    free(m->devices);
+    free(m->timeline.fired);
+    free(m->timeline.matches);
+    sim_engine_free(&m->eng);
+    m->cpus = NULL;
+    m->devices = NULL;
+}
+
+void sim_machine_run(struct sim_machine *m)
+{
+    sim_schedule(&m->eng, m->until, SIM_PHASE_END, end_event, m, 0);
+    sim_timeline_init(m);
+    for (unsigned i = 0; i < m->ncpus; i++)
+        sim_cpu_start(&m->cpus[i]);
+    while (sim_engine_step(&m->eng))
+        ;
+}
+
+/* ---- final state -------------------------------------------------------- */
+
+int sim_machine_state(const struct sim_machine *m, const char *path, int64_t *value)
+{
+    unsigned idx;
+    char reg[16];
+    if (m->has_pic && strncmp(path, "pic.", 4) == 0) {
+        const char *p = path + 4;
+        const pic8259_chip_t *c;
+        if (strncmp(p, "master.", 7) == 0) {
+            c = &m->pic.chip[0];
+            p += 7;
+        } else if (strncmp(p, "slave.", 6) == 0) {
+            c = &m->pic.chip[1];
+            p += 6;
+        } else {
+            return -1;
+        }
+        if (strcmp(p, "irr") == 0) *value = c->irr;
+        else if (strcmp(p, "isr") == 0) *value = c->isr;
+        else if (strcmp(p, "imr") == 0) *value = c->imr;
+        else if (strcmp(p, "elcr") == 0) *value = c->elcr;
+        else return -1;
+        return 0;
+    }
+    if (sscanf(path, "cpu%u.%15s", &idx, reg) == 2 && idx < m->ncpus) {
+        const struct sim_cpu *c = &m->cpus[idx];
+        if (strcmp(reg, "if") == 0) *value = c->iflag;
+        else if (strcmp(reg, "level") == 0) *value = c->level;
+        else if (strcmp(reg, "depth") == 0) *value = c->depth;
+        else if (strcmp(reg, "interrupts") == 0) *value = (int64_t)c->interrupts;
+        else return -1;
+        return 0;
+    }
+    return -1;
+}

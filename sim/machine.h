@@ -1,0 +1,132 @@
+/* machine.h - a modeled machine: the engine, the CPUs, the controllers, the
+ * devices and the wires between them, built from a scenario.  Models know
+ * nothing of each other; this is the only place that connects them.
+ */
+#ifndef INTRSIM_MACHINE_H
+#define INTRSIM_MACHINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cpu.h"
+#include "engine.h"
+#include "hal.h"
+#include "pic8259.h"
+#include "prng.h"
+#include "scenario.h"
+#include "trace.h"
+#include "wire.h"
+
+#define SIM_MAX_PORT_RANGES 96
+
+typedef uint32_t (*sim_port_read_fn)(void *opaque, uint16_t port, unsigned size);
+typedef void (*sim_port_write_fn)(void *opaque, uint16_t port, unsigned size, uint32_t v);
+
+struct sim_port_range {
+    uint16_t base, len;
+    sim_port_read_fn read;
+    sim_port_write_fn write;
+    void *opaque;
+};
+
+/* Wired-OR of the device lines that share one controller input (shared
+ * level-triggered lines), so the controller sees one level. */
+struct sim_line_or {
+    unsigned asserted;
+    irq_line_t out;
+};
+
+/* A scenario device: one legacy interrupt source and a status/ack block. */
+#define SIM_DEV_REG_STATUS 0   /* read: bit 0 = interrupt pending */
+#define SIM_DEV_REG_ACK    1   /* write: acknowledge, clears status, drops a level line */
+#define SIM_DEV_REG_COUNT  2   /* read: low byte of the number of assertions */
+
+struct sim_device {
+    struct sim_machine *m;
+    unsigned index;
+    const struct scn_device *cfg;
+    bool status;
+    bool line;
+    struct sim_wire wire;      /* device -> controller input */
+    bool pending;              /* asserted and not yet seen by a handler */
+    sim_cycle_t pending_since;
+    uint64_t asserts, acks;
+    uint64_t max_latency;
+    uint64_t serviced;
+};
+
+struct sim_timeline {
+    struct sim_machine *m;
+    unsigned *fired;     /* occurrences fired per timeline entry */
+    uint64_t *matches;   /* trigger matches seen per entry */
+};
+
+void sim_line_or_set(void *opaque, int n, int level);
+
+struct sim_machine {
+    const struct scenario *scn;
+    struct sim_engine eng;
+    struct trace_bus bus;
+    sim_prng_t prng;
+    struct scn_timing timing;
+    struct hal_platform platform;
+
+    unsigned ncpus;
+    struct sim_cpu *cpus;
+    hal_irq_entry_fn entry;
+
+    bool has_pic;
+    pic8259_t pic;
+    struct sim_wire pic_int_wire;  /* master INT -> CPU0 INTR */
+    struct sim_line_or pic_in[16];
+
+    unsigned ndevices;
+    struct sim_device *devices;
+
+    unsigned nports;
+    struct sim_port_range ports[SIM_MAX_PORT_RANGES];
+
+    sim_cycle_t until;
+    bool stopping;
+    uint64_t violations;
+    int max_level;
+    unsigned max_depth;
+
+    struct sim_timeline timeline;
+
+    /* guest-side state owned by the guest program (guest_intr.c) */
+    void *guest;
+};
+
+/* Build the machine for scenario s; trace observers are added by the
+ * caller to m->bus before sim_machine_run().  Returns 0 or -1 with err. */
+int  sim_machine_init(struct sim_machine *m, const struct scenario *s, char *err, unsigned errlen);
+void sim_machine_free(struct sim_machine *m);
+/* Runs until the scenario's `until` cycle (or everything went quiet). */
+void sim_machine_run(struct sim_machine *m);
+
+void sim_machine_add_ports(struct sim_machine *m, uint16_t base, uint16_t len, sim_port_read_fn rd,
+                           sim_port_write_fn wr, void *opaque);
+uint32_t sim_machine_port_read(struct sim_machine *m, uint16_t port, unsigned size);
+void sim_machine_port_write(struct sim_machine *m, uint16_t port, unsigned size, uint32_t v);
+
+void sim_machine_violation(struct sim_machine *m, const char *invariant, const char *detail);
+void sim_machine_trace_irq(struct sim_machine *m, struct sim_cpu *cpu, const char *ev, int vector);
+
+/* Reads a final-state path like "pic.master.isr" or "cpu0.if".  Returns 0
+ * and the value, or -1 when the path names nothing in this machine. */
+int sim_machine_state(const struct sim_machine *m, const char *path, int64_t *value);
+
+/* Device actions (timeline). */
+void sim_device_assert(struct sim_device *d);
+void sim_device_deassert(struct sim_device *d);
+void sim_device_pulse(struct sim_device *d, uint64_t width);
+void sim_devices_init(struct sim_machine *m);
+void sim_timeline_init(struct sim_machine *m);
+
+/* The guest program for guest.mode "intr" (guest_intr.c). */
+int  sim_guest_intr_init(struct sim_machine *m, char *err, unsigned errlen);
+void sim_guest_intr_cpu_main(struct sim_cpu *cpu);
+void sim_guest_intr_free(struct sim_machine *m);
+
+#endif

@@ -1,0 +1,152 @@
+/* summary.c - the human-readable end-of-run report. */
+#include "summary.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+int summary_init(struct summary *s, const struct sim_machine *m)
+{
+    memset(s, 0, sizeof(*s));
+    s->m = m;
+    unsigned n = m->scn->ndrivers ? m->scn->ndrivers : 1;
+    s->drv_calls = calloc(n, sizeof(uint64_t));
+    s->drv_claimed = calloc(n, sizeof(uint64_t));
+    return s->drv_calls && s->drv_claimed ? 0 : -1;
+}
+
+void summary_free(struct summary *s)
+{
+    free(s->drv_calls);
+    free(s->drv_claimed);
+}
+
+static int64_t get_int(const struct trace_rec *r, const char *k, int64_t dflt)
+{
+    const struct trace_kv *kv = trace_get(r, k);
+    return kv && kv->kind != TRACE_V_STR ? kv->i : dflt;
+}
+
+static const char *get_str(const struct trace_rec *r, const char *k)
+{
+    const struct trace_kv *kv = trace_get(r, k);
+    return kv && kv->kind == TRACE_V_STR ? kv->s : "";
+}
+
+static void on_handler_enter(struct summary *s, const struct trace_rec *r)
+{
+    int64_t cpu = get_int(r, "cpu", 0), irq = get_int(r, "irq", -1);
+    unsigned depth = cpu < SUMMARY_MAX_CPU ? s->m->cpus[cpu].depth : 0;
+    /* count an interrupt on its line once, at its first handler */
+    if (irq >= 0 && irq < SUMMARY_MAX_IRQ && cpu < SUMMARY_MAX_CPU && depth < 4 &&
+        s->want_count[cpu][depth]) {
+        s->want_count[cpu][depth] = 0;
+        s->irq_count[irq][cpu]++;
+        s->irq_total[irq]++;
+    }
+    int d = scenario_find_driver(s->m->scn, get_str(r, "driver"));
+    if (d >= 0)
+        s->drv_calls[d]++;
+}
+
+static void on_request(struct summary *s, const struct trace_rec *r)
+{
+    int64_t irq = get_int(r, "irq", -1);
+    if (irq < 0 || irq >= SUMMARY_MAX_IRQ)
+        return;
+    char *names = s->irq_names[irq];
+    size_t len = strlen(names);
+    snprintf(names + len, sizeof s->irq_names[irq] - len, "%s%s", len ? ", " : "", get_str(r, "driver"));
+    snprintf(s->irq_mode[irq], sizeof s->irq_mode[irq], "%s", get_str(r, "mode"));
+}
+
+void summary_observer(void *opaque, const struct trace_rec *r)
+{
+    struct summary *s = opaque;
+    const char *ev = r->ev;
+    if (strcmp(ev, "irq_enter") == 0) {
+        int64_t cpu = get_int(r, "cpu", 0), depth = get_int(r, "depth", 0);
+        s->interrupts++;
+        if (cpu < SUMMARY_MAX_CPU && depth >= 0 && depth < 4)
+            s->want_count[cpu][depth] = 1;
+    } else if (strcmp(ev, "handler_enter") == 0) {
+        on_handler_enter(s, r);
+    } else if (strcmp(ev, "handler_exit") == 0) {
+        int d = scenario_find_driver(s->m->scn, get_str(r, "driver"));
+        if (d >= 0 && get_int(r, "result", 0))
+            s->drv_claimed[d]++;
+    } else if (strcmp(ev, "intr_request") == 0) {
+        on_request(s, r);
+    } else if (strcmp(ev, "intr_spurious") == 0) {
+        s->spurious++;
+    } else if (strcmp(ev, "intr_stray") == 0) {
+        s->stray++;
+    } else if (strcmp(ev, "intr_unhandled") == 0) {
+        s->unhandled++;
+    } else if (strcmp(ev, "violation") == 0) {
+        s->violations++;
+    }
+}
+
+static void print_irqs(const struct summary *s, FILE *out)
+{
+    const struct sim_machine *m = s->m;
+    unsigned ncol = m->ncpus < SUMMARY_MAX_CPU ? m->ncpus : SUMMARY_MAX_CPU;
+    fprintf(out, "      ");
+    for (unsigned c = 0; c < ncol; c++)
+        fprintf(out, "      CPU%-2u", c);
+    fprintf(out, "\n");
+    for (int irq = 0; irq < SUMMARY_MAX_IRQ; irq++) {
+        if (!s->irq_names[irq][0] && !s->irq_total[irq])
+            continue;
+        fprintf(out, "  %3d:", irq);
+        for (unsigned c = 0; c < ncol; c++)
+            fprintf(out, " %10" PRIu64, s->irq_count[irq][c]);
+        fprintf(out, "  XT-PIC  %-10s %s\n", s->irq_mode[irq], s->irq_names[irq]);
+    }
+    fprintf(out, "  SPU: %10" PRIu64 "  8259 spurious IRQ7/IRQ15\n", s->spurious);
+    fprintf(out, "  STR: %10" PRIu64 "  stray vectors\n", s->stray);
+    fprintf(out, "  UNH: %10" PRIu64 "  interrupts no handler claimed\n", s->unhandled);
+}
+
+static void print_devices(const struct summary *s, FILE *out)
+{
+    const struct sim_machine *m = s->m;
+    if (!m->ndevices)
+        return;
+    fprintf(out, "\n  %-16s %8s %8s %8s %14s\n", "device", "asserts", "acks", "served", "max latency");
+    for (unsigned i = 0; i < m->ndevices; i++) {
+        const struct sim_device *d = &m->devices[i];
+        fprintf(out, "  %-16s %8" PRIu64 " %8" PRIu64 " %8" PRIu64 " %14" PRIu64 "%s\n", d->cfg->name,
+                d->asserts, d->acks, d->serviced, d->max_latency, d->pending ? "  (still pending)" : "");
+    }
+    if (!m->scn->ndrivers)
+        return;
+    fprintf(out, "\n  %-16s %8s %8s\n", "driver", "calls", "claimed");
+    for (unsigned i = 0; i < m->scn->ndrivers; i++)
+        fprintf(out, "  %-16s %8" PRIu64 " %8" PRIu64 "\n", m->scn->drivers[i].name, s->drv_calls[i],
+                s->drv_claimed[i]);
+}
+
+void summary_print(const struct summary *s, const struct expect_state *x, FILE *out)
+{
+    const struct sim_machine *m = s->m;
+    const struct scenario *sc = m->scn;
+    double secs = (double)m->eng.now / (double)sc->machine.clock_hz;
+    fprintf(out, "intrsim %s: %s (seed %" PRIu64 "), %u CPU%s, %s platform\n", INTRSIM_VERSION, sc->name,
+            sc->seed, m->ncpus, m->ncpus == 1 ? "" : "s",
+            sc->machine.platform == SCN_PLATFORM_PIC ? "pic" : "apic");
+    fprintf(out, "ran %" PRIu64 " cycles (%.6f s at %.3f MHz): %" PRIu64 " interrupts, %" PRIu64
+            " trace events\n\n",
+            m->eng.now, secs, (double)sc->machine.clock_hz / 1e6, s->interrupts, m->bus.emitted);
+    print_irqs(s, out);
+    print_devices(s, out);
+    fprintf(out, "\n  max nesting level: %d\n", m->max_level);
+    fprintf(out, "  invariant violations: %" PRIu64 "\n", m->violations);
+    if (sc->nexpect) {
+        fprintf(out, "\nexpectations: %u of %u held\n", sc->nexpect - x->failed, sc->nexpect);
+        for (unsigned i = 0; i < sc->nexpect; i++)
+            fprintf(out, "  %s  %s%s%s\n", x->ok[i] ? "ok  " : "FAIL", sc->expect[i].name,
+                    x->ok[i] ? "" : ": ", x->ok[i] ? "" : x->why[i]);
+    }
+}

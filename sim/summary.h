@@ -1,0 +1,30 @@
+/* summary.h - the run summary: /proc/interrupts-style counts per IRQ and
+ * CPU, per-driver and per-device figures, latency and nesting. */
+#ifndef INTRSIM_SUMMARY_H
+#define INTRSIM_SUMMARY_H
+
+#include <stdio.h>
+
+#include "expect.h"
+#include "machine.h"
+
+#define SUMMARY_MAX_IRQ 64
+#define SUMMARY_MAX_CPU 8   /* columns printed */
+
+struct summary {
+    const struct sim_machine *m;
+    uint64_t irq_count[SUMMARY_MAX_IRQ][SUMMARY_MAX_CPU];
+    uint64_t irq_total[SUMMARY_MAX_IRQ];
+    char irq_names[SUMMARY_MAX_IRQ][160];
+    char irq_mode[SUMMARY_MAX_IRQ][12];
+    uint64_t *drv_calls, *drv_claimed;
+    uint64_t spurious, stray, unhandled, violations, interrupts;
+    unsigned char want_count[SUMMARY_MAX_CPU][4]; /* an irq_enter at this depth not yet counted */
+};
+
+int  summary_init(struct summary *s, const struct sim_machine *m);
+void summary_free(struct summary *s);
+void summary_observer(void *opaque, const struct trace_rec *r);
+void summary_print(const struct summary *s, const struct expect_state *x, FILE *out);
+
+#endif

@@ -1,0 +1,209 @@
+/* trace.c - the trace bus and the JSON Lines writer. */
+#include "trace.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+void trace_bus_add(struct trace_bus *b, trace_sink_fn fn, void *opaque)
+{
+    if (b->nsinks >= TRACE_MAX_SINKS) {
+        fprintf(stderr, "intrsim: too many trace observers\n");
+        abort();
+    }
+    b->fn[b->nsinks] = fn;
+    b->opaque[b->nsinks] = opaque;
+    b->nsinks++;
+}
+
+void trace_emit(struct trace_bus *b, const struct trace_rec *r)
+{
+    b->emitted++;
+    for (unsigned i = 0; i < b->nsinks; i++)
+        b->fn[i](b->opaque[i], r);
+}
+
+static struct trace_kv *add_kv(struct trace_rec *r, const char *key)
+{
+    if (r->n >= TRACE_MAX_FIELDS) {
+        fprintf(stderr, "intrsim: trace event %s has too many fields\n", r->ev);
+        abort();
+    }
+    struct trace_kv *kv = &r->kv[r->n++];
+    kv->key = key;
+    kv->s = NULL;
+    kv->i = 0;
+    return kv;
+}
+
+void trace_int(struct trace_rec *r, const char *key, int64_t v)
+{
+    struct trace_kv *kv = add_kv(r, key);
+    kv->kind = TRACE_V_INT;
+    kv->i = v;
+}
+
+void trace_str(struct trace_rec *r, const char *key, const char *s)
+{
+    struct trace_kv *kv = add_kv(r, key);
+    kv->kind = TRACE_V_STR;
+    kv->s = s ? s : "";
+}
+
+void trace_bool(struct trace_rec *r, const char *key, bool v)
+{
+    struct trace_kv *kv = add_kv(r, key);
+    kv->kind = TRACE_V_BOOL;
+    kv->i = v;
+}
+
+const struct trace_kv *trace_get(const struct trace_rec *r, const char *key)
+{
+    for (unsigned i = 0; i < r->n; i++)
+        if (strcmp(r->kv[i].key, key) == 0)
+            return &r->kv[i];
+    return NULL;
+}
+
+/* Appends s as a JSON string literal. */
+static unsigned put_str(char *buf, unsigned pos, unsigned len, const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+    if (pos < len)
+        buf[pos] = '"';
+    pos++;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        char esc = 0;
+        switch (*p) {
+        case '"': esc = '"'; break;
+        case '\\': esc = '\\'; break;
+        case '\n': esc = 'n'; break;
+        case '\r': esc = 'r'; break;
+        case '\t': esc = 't'; break;
+        default: break;
+        }
+        if (esc) {
+            if (pos + 1 < len) {
+                buf[pos] = '\\';
+                buf[pos + 1] = esc;
+            }
+            pos += 2;
+        } else if (*p < 0x20) {
+            if (pos + 5 < len) {
+                memcpy(buf + pos, "\\u00", 4);
+                buf[pos + 4] = hex[*p >> 4];
+                buf[pos + 5] = hex[*p & 15];
+            }
+            pos += 6;
+        } else {
+            if (pos < len)
+                buf[pos] = (char)*p;
+            pos++;
+        }
+    }
+    if (pos < len)
+        buf[pos] = '"';
+    return pos + 1;
+}
+
+static unsigned put_raw(char *buf, unsigned pos, unsigned len, const char *s)
+{
+    size_t n = strlen(s);
+    if (pos + n < len)
+        memcpy(buf + pos, s, n);
+    return pos + (unsigned)n;
+}
+
+int trace_format_json(const struct trace_rec *r, char *buf, unsigned len)
+{
+    char num[32];
+    unsigned pos = 0;
+    snprintf(num, sizeof num, "%" PRIu64, r->t);
+    pos = put_raw(buf, pos, len, "{\"t\":");
+    pos = put_raw(buf, pos, len, num);
+    pos = put_raw(buf, pos, len, ",\"ev\":");
+    pos = put_str(buf, pos, len, r->ev);
+    for (unsigned i = 0; i < r->n; i++) {
+        const struct trace_kv *kv = &r->kv[i];
+        pos = put_raw(buf, pos, len, ",");
+        pos = put_str(buf, pos, len, kv->key);
+        pos = put_raw(buf, pos, len, ":");
+        switch (kv->kind) {
+        case TRACE_V_INT:
+            snprintf(num, sizeof num, "%" PRId64, kv->i);
+            pos = put_raw(buf, pos, len, num);
+            break;
+        case TRACE_V_STR:
+            pos = put_str(buf, pos, len, kv->s);
+            break;
+        case TRACE_V_BOOL:
+            pos = put_raw(buf, pos, len, kv->i ? "true" : "false");
+            break;
+        }
+    }
+    pos = put_raw(buf, pos, len, "}");
+    if (len)
+        buf[pos < len ? pos : len - 1] = 0;
+    return (int)pos;
+}
+
+int trace_file_open(struct trace_file *tf, const char *path, char *err, unsigned errlen)
+{
+    memset(tf, 0, sizeof(*tf));
+    if (strlen(path) >= sizeof(tf->path)) {
+        snprintf(err, errlen, "%s: trace path too long", path);
+        return -1;
+    }
+    strcpy(tf->path, path);
+    snprintf(tf->tmp, sizeof tf->tmp, "%s.partial", path);
+    tf->f = fopen(tf->tmp, "w");
+    if (!tf->f) {
+        snprintf(err, errlen, "%s: cannot write trace: %s", tf->tmp, strerror(errno));
+        return -1;
+    }
+    setvbuf(tf->f, NULL, _IOFBF, 1 << 16);
+    return 0;
+}
+
+void trace_file_header(struct trace_file *tf, const char *json_line)
+{
+    if (fputs(json_line, tf->f) < 0 || fputc('\n', tf->f) < 0)
+        tf->failed = true;
+    tf->lines++;
+}
+
+void trace_file_sink(void *opaque, const struct trace_rec *r)
+{
+    struct trace_file *tf = opaque;
+    char buf[2048];
+    int n = trace_format_json(r, buf, sizeof buf);
+    if (n >= (int)sizeof buf)
+        n = (int)sizeof buf - 1;
+    buf[n] = '\n';
+    if (fwrite(buf, 1, (size_t)n + 1, tf->f) != (size_t)n + 1)
+        tf->failed = true;
+    tf->lines++;
+}
+
+int trace_file_close(struct trace_file *tf, bool keep, char *err, unsigned errlen)
+{
+    if (!tf->f)
+        return 0;
+    int rc = 0;
+    if (fclose(tf->f) != 0 || tf->failed) {
+        snprintf(err, errlen, "%s: error writing trace", tf->tmp);
+        rc = -1;
+    }
+    tf->f = NULL;
+    if (rc == 0 && keep) {
+        if (rename(tf->tmp, tf->path) != 0) {
+            snprintf(err, errlen, "%s: cannot rename trace: %s", tf->path, strerror(errno));
+            rc = -1;
+        }
+    }
+    if (rc != 0 || !keep)
+        unlink(tf->tmp);
+    return rc;
+}

@@ -1,0 +1,76 @@
+/* trace.h - trace events as structured records, and the observers that
+ * consume them (the JSON Lines writer, expectations, invariants, summaries,
+ * trace-triggered timeline events).  Contract 3 of the brief.
+ *
+ * Producers build a record on the stack and emit it; every observer sees
+ * every record in simulation order.  Values are integers, strings or
+ * booleans; strings must outlive the emit call only.
+ */
+#ifndef INTRSIM_TRACE_H
+#define INTRSIM_TRACE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define TRACE_MAX_FIELDS 14
+#define TRACE_MAX_SINKS  12
+
+enum trace_vkind { TRACE_V_INT, TRACE_V_STR, TRACE_V_BOOL };
+
+struct trace_kv {
+    const char *key;
+    enum trace_vkind kind;
+    int64_t i;
+    const char *s;
+};
+
+struct trace_rec {
+    uint64_t t;
+    const char *ev;
+    unsigned n;
+    struct trace_kv kv[TRACE_MAX_FIELDS];
+};
+
+typedef void (*trace_sink_fn)(void *opaque, const struct trace_rec *r);
+
+struct trace_bus {
+    unsigned nsinks;
+    trace_sink_fn fn[TRACE_MAX_SINKS];
+    void *opaque[TRACE_MAX_SINKS];
+    uint64_t emitted;
+};
+
+void trace_bus_add(struct trace_bus *b, trace_sink_fn fn, void *opaque);
+void trace_emit(struct trace_bus *b, const struct trace_rec *r);
+
+static inline void trace_rec_init(struct trace_rec *r, uint64_t t, const char *ev)
+{
+    r->t = t;
+    r->ev = ev;
+    r->n = 0;
+}
+void trace_int(struct trace_rec *r, const char *key, int64_t v);
+void trace_str(struct trace_rec *r, const char *key, const char *s);
+void trace_bool(struct trace_rec *r, const char *key, bool v);
+const struct trace_kv *trace_get(const struct trace_rec *r, const char *key);
+
+/* The JSON Lines writer.  Writes to PATH.partial and renames it to PATH on
+ * trace_file_close(..., true), so a reader never sees a half-written trace. */
+struct trace_file {
+    FILE *f;
+    char path[4096];
+    char tmp[4200];
+    uint64_t lines;
+    bool failed;
+};
+int  trace_file_open(struct trace_file *tf, const char *path, char *err, unsigned errlen);
+void trace_file_sink(void *opaque, const struct trace_rec *r);
+/* Writes a free-form header line (already JSON) as the first line. */
+void trace_file_header(struct trace_file *tf, const char *json_line);
+int  trace_file_close(struct trace_file *tf, bool keep, char *err, unsigned errlen);
+
+/* Formats one record as a JSON object (no newline) into buf; returns length. */
+int trace_format_json(const struct trace_rec *r, char *buf, unsigned len);
+
+#endif

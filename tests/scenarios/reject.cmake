@@ -1,0 +1,17 @@
+# A bad scenario: `run` and `check` exit 2 with file:line:col, and no trace.
+file(REMOVE ${OUT}.jsonl)
+execute_process(COMMAND ${INTRSIM} run ${SCENARIO} --trace ${OUT}.jsonl
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 2)
+  message(FATAL_ERROR "expected exit 2, got ${rc}\n${out}${err}")
+endif()
+if(NOT err MATCHES "^[^\n]*:[0-9]+:[0-9]+: ")
+  message(FATAL_ERROR "message is not located (file:line:col): ${err}")
+endif()
+if(EXISTS ${OUT}.jsonl OR EXISTS ${OUT}.jsonl.partial)
+  message(FATAL_ERROR "a trace was written for a rejected scenario")
+endif()
+execute_process(COMMAND ${INTRSIM} check ${SCENARIO} RESULT_VARIABLE rc2 ERROR_VARIABLE err2)
+if(NOT rc2 EQUAL 2)
+  message(FATAL_ERROR "check: expected exit 2, got ${rc2}")
+endif()

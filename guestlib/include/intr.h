@@ -47,9 +47,19 @@ int  intr_request_irq(unsigned pin, struct intr_device *dev, intr_handler_fn han
                       enum intr_trigger trigger, bool shared);
 int  intr_release_irq(unsigned pin, const struct intr_device *dev);
 
-/* Logical disable/enable of a line (nests); distinct from the hardware mask. */
+/* Logical disable/enable of a line (nests); distinct from the hardware mask.
+ * intr_disable_irq() masks the line on the first disable and then waits for
+ * a handler of the line still running on another CPU (never for one on the
+ * calling CPU, so a handler may disable its own line).  The _nosync variant
+ * does not wait.  intr_enable_irq() unmasks on the last enable and replays an
+ * edge that arrived while the line was disabled; an enable at depth 0 is
+ * refused with -INTR_EINVAL. */
 int  intr_disable_irq(unsigned pin);
+int  intr_disable_irq_nosync(unsigned pin);
 int  intr_enable_irq(unsigned pin);
+
+/* Wait until no handler of the line runs on another CPU. */
+int  intr_synchronize_irq(unsigned pin);
 
 /* Bottom halves (seed 002): called after the top halves of every interrupt.
  * The level-1 one runs with local interrupts enabled; the level-2 one with
@@ -78,8 +88,18 @@ struct intr_irq_info {
     uint64_t unhandled;
     unsigned disable_depth;
     bool masked;
+    /* added after the first cut */
+    enum intr_trigger trigger;  /* of the holders (valid when in_use) */
+    bool shared;                /* holders asked for sharing */
+    bool pending;               /* an interrupt arrived while disabled */
+    bool spurious_disabled;     /* disabled by the "nobody cared" detector */
+    uint64_t total;             /* over all CPUs */
 };
 int intr_irq_info(unsigned pin, struct intr_irq_info *out);
+
+/* Number of lines the selected chip provides (16 for the 8259 pair), 0 before
+ * intr_init(). */
+unsigned intr_nr_irqs(void);
 
 struct intr_cpu_stats {
     uint64_t spurious;   /* 8259 IRQ7/15 or LAPIC spurious vectors */

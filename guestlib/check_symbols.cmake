@@ -1,0 +1,45 @@
+# check_symbols.cmake - fail if the freestanding guestlib objects need any
+# symbol that neither guestlib defines nor the HAL (hal_*) provides.
+# Usage: cmake -DNM=nm -DOBJECTS="a.o|b.o" -DSTAMP=file -P check_symbols.cmake
+if(NOT NM OR NOT OBJECTS)
+  message(FATAL_ERROR "check_symbols.cmake: NM and OBJECTS are required")
+endif()
+string(REPLACE "|" ";" OBJECTS "${OBJECTS}")
+
+set(defined "")
+set(undefined "")
+foreach(obj IN LISTS OBJECTS)
+  execute_process(COMMAND ${NM} -P ${obj}
+    OUTPUT_VARIABLE out RESULT_VARIABLE rc ERROR_VARIABLE err)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "nm failed on ${obj}: ${err}")
+  endif()
+  string(REPLACE "\n" ";" lines "${out}")
+  foreach(line IN LISTS lines)
+    if(line MATCHES "^([^ ]+) ([A-Za-z]) ")
+      set(sym ${CMAKE_MATCH_1})
+      set(type ${CMAKE_MATCH_2})
+      if(type STREQUAL "U")
+        list(APPEND undefined ${sym})
+      else()
+        list(APPEND defined ${sym})
+      endif()
+    endif()
+  endforeach()
+endforeach()
+
+set(bad "")
+list(REMOVE_DUPLICATES undefined)
+foreach(sym IN LISTS undefined)
+  list(FIND defined ${sym} idx)
+  if(idx EQUAL -1 AND NOT sym MATCHES "^hal_")
+    list(APPEND bad ${sym})
+  endif()
+endforeach()
+
+if(bad)
+  string(REPLACE ";" ", " bad "${bad}")
+  message(FATAL_ERROR "guestlib is not freestanding: its objects need ${bad} "
+                      "(only guestlib's own symbols and hal_* are allowed)")
+endif()
+file(WRITE ${STAMP} "ok\n")

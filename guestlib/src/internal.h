@@ -1,0 +1,120 @@
+/* internal.h - the intr core's private structures (Linux's irq_desc shape).
+ *
+ * Per line an intr_desc: the actions (one per requesting device), the logical
+ * disable depth kept apart from the hardware mask state, the pending and
+ * in-progress flags, per-CPU counts and the unhandled accounting.  Per CPU an
+ * intr_cpu: the nesting level and the spurious/stray counters.
+ *
+ * Locking: desc->lock (a hal_spinlock_t, always taken with local interrupts
+ * disabled) protects a descriptor's state.  Handlers run without it; the
+ * action list is only unlinked under the lock and an unlinked action is not
+ * reused before intr_sync_desc() has seen the line's in-progress flag clear,
+ * so a flow walking the list on another CPU never sees a reused slot.
+ * Lock order: desc->lock, then the action pool lock, then the chip's lock.
+ */
+#ifndef INTRSIM_INTR_INTERNAL_H
+#define INTRSIM_INTR_INTERNAL_H
+
+#include "hal.h"
+#include "intr.h"
+#include "intr_chip.h"
+
+#define INTR_NR_CPUS HAL_MAX_CPUS
+
+/* "Nobody cared" detector (Linux spurious.c): in every window of
+ * INTR_SPURIOUS_WINDOW interrupts on a line, more than
+ * INTR_SPURIOUS_THRESHOLD unhandled ones disable the line. */
+#define INTR_SPURIOUS_WINDOW    100000u
+#define INTR_SPURIOUS_THRESHOLD 99900u
+
+struct intr_action {
+    struct intr_action *next;
+    struct intr_device *dev;
+    intr_handler_fn handler;
+    struct intr_action *zombie_next;  /* released from its own line's handler */
+    bool in_use;
+};
+
+struct intr_desc;
+typedef void (*intr_flow_fn)(struct intr_desc *desc, unsigned cpu);
+
+struct intr_desc {
+    hal_spinlock_t lock;
+    unsigned irq;
+    const struct intr_chip *chip;
+    int vector;                       /* -1 if the chip gives none */
+
+    enum intr_flow_kind flow_kind;
+    intr_flow_fn flow;
+
+    struct intr_action *action;       /* list, in request order */
+    unsigned nactions;
+    struct intr_action *zombies;      /* unlinked, freed when the flow is done */
+    enum intr_trigger trigger;        /* valid while nactions > 0 */
+    bool shared;                      /* valid while nactions > 0 */
+
+    unsigned depth;                   /* logical disable depth */
+    bool masked;                      /* hardware mask state */
+    bool pending;                     /* arrived while disabled / running */
+    bool spurious_disabled;           /* disabled by the detector */
+
+    volatile bool in_progress;        /* handlers running (lock dropped) */
+    volatile unsigned in_progress_cpu;
+
+    uint64_t count[INTR_NR_CPUS];
+    uint64_t unhandled;               /* total, for the dump */
+    uint32_t window_count;            /* detector window */
+    uint32_t window_unhandled;
+};
+
+struct intr_cpu {
+    enum intr_level level;
+    unsigned guard_depth;
+    bool online;
+    uint64_t spurious;
+    uint64_t stray;
+    uint64_t interrupts;
+};
+
+/* irqdesc.c: the descriptor table, the vector map and the action pool. */
+extern const struct intr_chip *intr_chip_sel;
+void intr_desc_reset_all(const struct intr_chip *chip);
+struct intr_desc *intr_to_desc(unsigned irq);        /* NULL if out of range */
+struct intr_desc *intr_vector_to_desc(uint8_t vector);
+struct intr_action *intr_action_alloc(void);
+void intr_action_free(struct intr_action *a);
+
+/* chip.c: the core's side of chip calls; keeps desc->masked in step. */
+void intr_chip_mask(struct intr_desc *desc);
+void intr_chip_unmask(struct intr_desc *desc);
+void intr_chip_ack(struct intr_desc *desc);
+void intr_chip_mask_ack(struct intr_desc *desc);
+void intr_chip_eoi(struct intr_desc *desc);
+enum intr_flow_kind intr_chip_flow_kind(const struct intr_chip *chip, unsigned irq,
+                                        enum intr_trigger trigger);
+
+/* flow.c: flow handlers and the handler loop. */
+intr_flow_fn intr_flow_for(enum intr_flow_kind kind);
+const char *intr_flow_name(enum intr_flow_kind kind);
+bool intr_handle_irq_event(struct intr_desc *desc, unsigned cpu);
+void intr_flow_level(struct intr_desc *desc, unsigned cpu);
+void intr_flow_edge(struct intr_desc *desc, unsigned cpu);
+void intr_flow_fasteoi(struct intr_desc *desc, unsigned cpu);
+
+/* spurious.c: unhandled accounting, called with desc->lock held. */
+void intr_note_interrupt(struct intr_desc *desc, bool handled);
+
+/* manage.c */
+void intr_sync_desc(struct intr_desc *desc);
+
+/* entry.c: per-CPU state and levels. */
+struct intr_cpu *intr_cpu_state(unsigned cpu);
+void intr_cpu_reset_all(void);
+void intr_replay(struct intr_desc *desc);
+
+/* trace.c */
+void intr_trace(enum hal_trace_kind kind, int irq, int vector, int level,
+                int result, long arg, long arg2, const char *name);
+void intr_trace_error(const char *msg, int irq);
+
+#endif

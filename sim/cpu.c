@@ -35,13 +35,15 @@ void sim_cpu_free(struct sim_cpu *cpu)
     cpu->coro = NULL;
 }
 
-/* The scheduler side: run the CPU's coroutine until it yields again. */
+/* The scheduler side: run the CPU's coroutine until it yields again.  Only
+ * the most recently queued resumption counts (a kick that takes an
+ * interrupt mid-work or mid-idle supersedes the timed one). */
 static void cpu_resume_event(void *opaque, uint64_t gen)
 {
     struct sim_cpu *cpu = opaque;
-    cpu->resume_queued = false;
-    if (cpu->finished)
+    if (gen != cpu->resume_gen || cpu->finished)
         return;
+    cpu->resume_queued = false;
     cpu->now = cpu->eng->now;
     struct sim_cpu *prev = sim_cpu_current;
     sim_cpu_current = cpu;
@@ -51,8 +53,10 @@ static void cpu_resume_event(void *opaque, uint64_t gen)
 
 static void cpu_queue_resume(struct sim_cpu *cpu, sim_cycle_t t)
 {
+    cpu->resume_gen++;
     cpu->resume_queued = true;
-    sim_schedule(cpu->eng, t, SIM_PHASE_CPU, cpu_resume_event, cpu, 0);
+    cpu->resume_at = t;
+    sim_schedule(cpu->eng, t, SIM_PHASE_CPU, cpu_resume_event, cpu, cpu->resume_gen);
 }
 
 void sim_cpu_start(struct sim_cpu *cpu)
@@ -133,8 +137,33 @@ static bool cpu_can_wake(struct sim_cpu *cpu)
     return cpu->iflag && cpu->intc.pending && cpu->intc.pending(cpu->intc.opaque, cpu);
 }
 
-/* hlt: park the coroutine with nothing queued; an interrupt (kick) or a
- * timed wake-up queues the resume.  An idle CPU costs no host time. */
+/* Straight-line work is many instructions: an interrupt that arrives in the
+ * middle is taken at its cycle, and the rest of the work resumes after the
+ * handler returns.  When nothing is due before the work ends, no interrupt
+ * can arrive, so the clock just moves on. */
+void sim_cpu_work(struct sim_cpu *cpu, uint64_t cycles)
+{
+    sim_cycle_t end = cpu->now + cycles;
+    while (sim_engine_has_before(cpu->eng, end, SIM_PHASE_CPU)) {
+        cpu->working = true;
+        cpu_queue_resume(cpu, end);
+        sim_coro_yield();
+        cpu->working = false;
+        if (cpu->now >= end)
+            break;
+        sim_cycle_t left = end - cpu->now;
+        sim_cpu_boundary(cpu);
+        end = cpu->now + left;
+    }
+    if (cpu->now < end) {
+        cpu->now = end;
+        cpu->eng->now = end;
+    }
+    sim_cpu_boundary(cpu);
+}
+
+/* hlt: park the coroutine; an interrupt (kick) or a queued timed resumption
+ * brings it back.  An idle CPU costs no host time. */
 static void cpu_park(struct sim_cpu *cpu)
 {
     cpu->halted = true;
@@ -151,14 +180,6 @@ void sim_cpu_halt(struct sim_cpu *cpu)
     sim_cpu_boundary(cpu);
 }
 
-static void cpu_timed_wake(void *opaque, uint64_t gen)
-{
-    struct sim_cpu *cpu = opaque;
-    if (gen != cpu->wake_gen || !cpu->halted || cpu->resume_queued)
-        return;
-    cpu_resume_event(cpu, 0);
-}
-
 void sim_cpu_idle_until(struct sim_cpu *cpu, sim_cycle_t t)
 {
     while (cpu->now < t && !cpu->m->stopping) {
@@ -166,19 +187,21 @@ void sim_cpu_idle_until(struct sim_cpu *cpu, sim_cycle_t t)
             sim_cpu_boundary(cpu);
             continue;
         }
-        uint64_t gen = ++cpu->wake_gen;
-        sim_schedule(cpu->eng, t, SIM_PHASE_CPU, cpu_timed_wake, cpu, gen);
+        cpu_queue_resume(cpu, t);
         cpu_park(cpu);
         sim_cpu_boundary(cpu);
     }
 }
 
+/* Something may have become deliverable: wake a halted CPU, or cut short
+ * the work it is doing, at the current cycle. */
 void sim_cpu_kick(struct sim_cpu *cpu)
 {
-    if (cpu->halted && !cpu->resume_queued && cpu_can_wake(cpu)) {
-        cpu->wake_gen++;
-        cpu_queue_resume(cpu, cpu->eng->now);
-    }
+    if (!(cpu->halted || cpu->working) || !cpu_can_wake(cpu))
+        return;
+    if (cpu->resume_queued && cpu->resume_at <= cpu->eng->now)
+        return;
+    cpu_queue_resume(cpu, cpu->eng->now);
 }
 
 void sim_cpu_set_intr(void *opaque_cpu, int irq_num, int level)

@@ -45,11 +45,13 @@ struct sim_cpu {
     bool halted;           /* in hlt, waiting for an interrupt */
     bool intr_pin;         /* level of the INTR input */
     bool resume_queued;    /* a resume event is in the queue */
+    bool working;          /* in interruptible straight-line work */
+    uint64_t resume_gen;   /* only the latest queued resumption counts */
+    sim_cycle_t resume_at;
     bool finished;         /* main returned */
     unsigned depth;        /* interrupt frames on the stack */
     int level;             /* nesting level reported by the guest core */
     int max_level;
-    uint64_t wake_gen;     /* invalidates stale timed wake-ups */
     struct sim_cpu_intc intc;
 
     /* accounting */
@@ -69,6 +71,7 @@ void sim_cpu_start(struct sim_cpu *cpu);
 void sim_cpu_spend(struct sim_cpu *cpu, uint64_t cycles);      /* advance + boundary */
 void sim_cpu_advance(struct sim_cpu *cpu, uint64_t cycles);    /* advance only */
 void sim_cpu_boundary(struct sim_cpu *cpu);                    /* maybe take an interrupt */
+void sim_cpu_work(struct sim_cpu *cpu, uint64_t cycles);       /* interruptible work */
 void sim_cpu_halt(struct sim_cpu *cpu);                        /* hlt */
 /* Idle (IF as it is) until cycle t, taking interrupts meanwhile when IF=1. */
 void sim_cpu_idle_until(struct sim_cpu *cpu, sim_cycle_t t);

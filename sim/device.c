@@ -29,11 +29,15 @@ static void device_drive(struct sim_device *d, bool level)
 
 static void device_raise(struct sim_device *d)
 {
+    sim_cycle_t now = d->m->eng.now;
     d->asserts++;
-    d->status = true;
+    d->events++;
+    if (d->unread++ == 0)
+        d->first_unread_at = now;
     if (!d->pending) {
         d->pending = true;
-        d->pending_since = d->m->eng.now;
+        d->measured = false;
+        d->pending_since = now;
     }
 }
 
@@ -44,10 +48,12 @@ void sim_device_assert(struct sim_device *d)
     device_drive(d, true);
 }
 
+/* The device withdraws its request: whatever it had to report is gone. */
 void sim_device_deassert(struct sim_device *d)
 {
     device_trace(d, "deassert");
-    d->status = false;
+    d->events = 0;
+    d->unread = 0;
     d->pending = false;
     device_drive(d, false);
 }
@@ -73,28 +79,59 @@ void sim_device_pulse(struct sim_device *d, uint64_t width)
     sim_schedule(&d->m->eng, d->m->eng.now + (width ? width : 1), SIM_PHASE_DEVICE, pulse_end, d, 0);
 }
 
+/* An edge device with events left after an ack signals them with a fresh
+ * edge one cycle after its line dropped. */
+static void reraise(void *opaque, uint64_t arg)
+{
+    struct sim_device *d = opaque;
+    if (d->events && !d->line)
+        device_drive(d, true);
+}
+
+static void device_ack(struct sim_device *d)
+{
+    d->acks++;
+    device_trace(d, "ack");
+    uint64_t done = d->read_since_ack ? d->events_read : d->events;
+    d->events -= done < d->events ? done : d->events;
+    d->read_since_ack = false;
+    if (d->events == 0) {
+        d->pending = false;
+        d->serviced++;
+        if (d->line)
+            device_drive(d, false);
+        return;
+    }
+    /* events arrived after the status read: still pending, since then */
+    d->pending_since = d->first_unread_at;
+    d->measured = false;
+    if (d->cfg->trigger == SCN_TRIG_EDGE) {
+        device_drive(d, false);
+        sim_schedule(&d->m->eng, d->m->eng.now + 1, SIM_PHASE_DEVICE, reraise, d, 0);
+    }
+}
+
 static uint32_t device_port_read(void *opaque, uint16_t port, unsigned size)
 {
     struct sim_device *d = opaque;
     switch (port - d->cfg->io_base) {
-    case SIM_DEV_REG_STATUS: return d->status ? 1u : 0u;
-    case SIM_DEV_REG_COUNT: return (uint32_t)(d->asserts & 0xFF);
-    default: return 0xFF;
+    case SIM_DEV_REG_STATUS:
+        d->events_read = d->events;
+        d->read_since_ack = true;
+        d->unread = 0;
+        return d->events ? 1u : 0u;
+    case SIM_DEV_REG_COUNT:
+        return (uint32_t)(d->asserts & 0xFF);
+    default:
+        return 0xFF;
     }
 }
 
 static void device_port_write(void *opaque, uint16_t port, unsigned size, uint32_t v)
 {
     struct sim_device *d = opaque;
-    if (port - d->cfg->io_base != SIM_DEV_REG_ACK)
-        return;
-    d->acks++;
-    device_trace(d, "ack");
-    d->status = false;
-    /* A serviced device withdraws its request, edge or level (an ISA
-     * device holds its IRQ until the driver services it). */
-    if (d->line)
-        device_drive(d, false);
+    if (port - d->cfg->io_base == SIM_DEV_REG_ACK)
+        device_ack(d);
 }
 
 void sim_devices_init(struct sim_machine *m)

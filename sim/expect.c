@@ -79,7 +79,7 @@ static void decide_latency(struct expect_state *x, unsigned i, struct sim_machin
 {
     const struct scn_expect *e = &x->s->expect[i];
     const struct sim_device *d = &m->devices[e->device];
-    if (d->pending) {
+    if (d->pending && !d->measured) {
         /* never serviced: its latency is at least the time it has waited */
         int64_t waited = (int64_t)(m->eng.now - d->pending_since);
         x->observed[i] = waited > (int64_t)d->max_latency ? waited : (int64_t)d->max_latency;
@@ -88,9 +88,9 @@ static void decide_latency(struct expect_state *x, unsigned i, struct sim_machin
                  d->cfg->name, d->pending_since);
         return;
     }
-    if (d->serviced == 0) {
+    if (d->latency_samples == 0) {
         x->ok[i] = false;
-        snprintf(x->why[i], sizeof x->why[i], "%s was never asserted and serviced", d->cfg->name);
+        snprintf(x->why[i], sizeof x->why[i], "%s was never asserted and served", d->cfg->name);
         return;
     }
     decide_value(x, i, (int64_t)d->max_latency);

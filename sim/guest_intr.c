@@ -197,6 +197,10 @@ void sim_guest_intr_cpu_main(struct sim_cpu *cpu)
             if (g->drv[i].cfg->request_at == 0)
                 guest_request(g, (int)i);
     }
+    struct trace_rec r;
+    trace_rec_init(&r, cpu->eng->now, "boot");
+    trace_int(&r, "cpu", cpu->index);
+    trace_emit(&cpu->m->bus, &r);
     struct guest_op *ops;
     unsigned n = collect_ops(g, cpu->index, &ops);
     hal_irq_enable();
@@ -262,13 +266,15 @@ static void on_handler_enter(struct sim_machine *m, struct sim_cpu *cpu, const s
         return;
     if (d->released)
         sim_machine_violation(m, "handler_after_release", d->cfg->name);
+    /* latency: from the oldest unacknowledged assertion to the first
+     * handler entry after it */
     struct sim_device *dev = d->device;
-    if (dev->pending) {
+    if (dev->pending && !dev->measured) {
         uint64_t lat = m->eng.now - dev->pending_since;
         if (lat > dev->max_latency)
             dev->max_latency = lat;
-        dev->pending = false;
-        dev->serviced++;
+        dev->measured = true;
+        dev->latency_samples++;
     }
 }
 

@@ -130,7 +130,7 @@ uint64_t hal_now(void)
 
 void hal_work(uint64_t cycles)
 {
-    sim_cpu_spend(cur(), cycles);
+    sim_cpu_work(cur(), cycles);
 }
 
 void hal_pause(void)

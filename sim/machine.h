@@ -45,14 +45,24 @@ struct sim_device {
     struct sim_machine *m;
     unsigned index;
     const struct scn_device *cfg;
-    bool status;
     bool line;
     struct sim_wire wire;      /* device -> controller input */
-    bool pending;              /* asserted and not yet seen by a handler */
+    /* Events the device has to report.  A status read snapshots them; the
+     * ack clears what was read (write-1-to-clear), so an event that lands
+     * between the read and the ack stays pending and raises a new request. */
+    uint64_t events;
+    uint64_t events_read;      /* snapshot at the last status read */
+    bool read_since_ack;
+    sim_cycle_t first_unread_at;
+    uint64_t unread;
+    /* service tracking for latency (assertion -> handler entry) */
+    bool pending;              /* events not yet acknowledged */
+    bool measured;             /* a handler entered since they became pending */
     sim_cycle_t pending_since;
     uint64_t asserts, acks;
     uint64_t max_latency;
-    uint64_t serviced;
+    uint64_t latency_samples;
+    uint64_t serviced;         /* acks that left nothing pending */
 };
 
 struct sim_timeline {

@@ -24,6 +24,33 @@
 #define SCN_MAX_OPS      1024  /* ops in one per-CPU program */
 #define SCN_ERR_MAX      512
 
+/* Added by the loader (format version 1). */
+#define SCN_FORMAT_VERSION   1
+#define SCN_FILE_MAX         (16ul * 1024 * 1024)   /* bytes; larger files are refused */
+#define SCN_MAX_DEPTH        64                     /* JSON nesting limit */
+#define SCN_INT_MAX          (1ull << 53)           /* largest integer / cycle value accepted */
+#define SCN_ISA_IRQS         16                     /* irq 0..15 */
+#define SCN_CASCADE_IRQ      2                      /* the slave 8259's cascade input: no device */
+#define SCN_DEVICE_IO_BASE   0x1000                 /* device i's registers at base + stride*i */
+#define SCN_DEVICE_IO_STRIDE 0x10
+#define SCN_MAX_REPEAT       4294967295u            /* timeline "count", "nth" */
+
+/* Defaults (docs/scenario-format.md). */
+#define SCN_DEFAULT_SEED        1
+#define SCN_DEFAULT_CLOCK_HZ    1000000000ull
+#define SCN_DEFAULT_TH_WORK     50
+#define SCN_DEFAULT_PULSE_WIDTH 10
+/* The "default" timing preset, in cycles (the "zero" preset is all zeros). */
+#define SCN_DEFAULT_LINE_LATENCY 2
+#define SCN_DEFAULT_INTR_LATENCY 2
+#define SCN_DEFAULT_INTA_LATENCY 20
+#define SCN_DEFAULT_IRQ_ENTRY    100
+#define SCN_DEFAULT_IRQ_RETURN   50
+#define SCN_DEFAULT_PORT_IO      300
+#define SCN_DEFAULT_MMIO         100
+#define SCN_DEFAULT_MSR          50
+#define SCN_DEFAULT_PAUSE        10
+
 enum scn_platform { SCN_PLATFORM_PIC = 0, SCN_PLATFORM_APIC = 1 };
 
 /* Per-hop latencies and register costs, in CPU cycles.  "preset" picks a
@@ -86,6 +113,7 @@ enum scn_action { SCN_ACT_ASSERT, SCN_ACT_DEASSERT, SCN_ACT_PULSE };
 struct scn_filter_kv {
     char key[32];
     bool is_str;
+    bool is_bool;                  /* written true/false: i is 1/0 (trace booleans carry i = 0/1) */
     int64_t i;
     char s[SCN_NAME_MAX];
 };
@@ -124,6 +152,7 @@ struct scn_expect {
     int64_t value;
     struct scn_filter filter;      /* COUNT */
     int device;                    /* MAX_LATENCY */
+    int cpu;                       /* MAX_NESTING: a CPU index, or -1 for any CPU */
     char path[64];                 /* STATE */
     unsigned norder;               /* ORDER */
     struct scn_filter order[SCN_MAX_ORDER];
@@ -151,7 +180,7 @@ struct scn_program {
 struct scenario {
     char file[256];
     char name[SCN_NAME_MAX];
-    char description[256];
+    char description[1024];
     uint64_t seed;
     struct scn_machine machine;
     unsigned ndevices;
@@ -175,6 +204,9 @@ int  scenario_load(struct scenario *s, const char *path, char *err, unsigned err
 int  scenario_load_buffer(struct scenario *s, const char *name, const char *text, unsigned long len,
                           char *err, unsigned errlen);
 void scenario_free(struct scenario *s);   /* frees the heap parts; s itself is the caller's */
+
+/* Fills t with a preset: the "default" latencies (SCN_DEFAULT_*) or all zeros. */
+void scenario_timing_preset(struct scn_timing *t, bool zero);
 
 int scenario_find_device(const struct scenario *s, const char *name);
 int scenario_find_driver(const struct scenario *s, const char *name);

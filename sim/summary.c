@@ -118,7 +118,7 @@ static void print_devices(const struct summary *s, FILE *out)
     for (unsigned i = 0; i < m->ndevices; i++) {
         const struct sim_device *d = &m->devices[i];
         fprintf(out, "  %-16s %8" PRIu64 " %8" PRIu64 " %8" PRIu64 " %14" PRIu64 "%s\n", d->cfg->name,
-                d->asserts, d->acks, d->serviced, d->max_latency, d->pending ? "  (still pending)" : "");
+                d->asserts, d->acks, d->serviced, d->max_latency, d->pending && !d->measured ? "  (never served)" : d->pending ? "  (not acknowledged)" : "");
     }
     if (!m->scn->ndrivers)
         return;

@@ -9,10 +9,13 @@
 static char out[8192];
 
 /* Runs a shell command line, captures stdout+stderr, returns the exit status. */
-static int sh(const char *fmt, const char *a, const char *b)
+__attribute__((format(printf, 1, 0))) static int sh(const char *fmt, const char *a, const char *b)
 {
     char cmd[2048];
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
     snprintf(cmd, sizeof cmd, fmt, a ? a : "", b ? b : "");
+#pragma GCC diagnostic pop
     strcat(cmd, " 2>&1");
     FILE *p = popen(cmd, "r");
     cr_assert_not_null(p);

@@ -1,0 +1,82 @@
+#!/usr/bin/env python3
+"""The JSON Schema agrees with the loader.
+
+usage: check_schema.py SCHEMA TESTS_SCENARIO_DIR DOCS_MD
+
+- good/*.json and every complete ```json example of the docs validate;
+- every bad/*.json is rejected by a strict JSON parser or by the schema,
+  except the few errors only the loader can see (SCHEMA_BLIND below).
+"""
+import json
+import pathlib
+import sys
+
+import jsonschema
+
+# Errors a JSON Schema cannot express: references between names, CPU indices
+# against machine.cpus, and 1000.0000000000000000001 (a float that rounds to
+# an integer before the schema sees it).
+SCHEMA_BLIND = {
+    "unknown_device.json", "unknown_device_timeline.json", "unknown_driver_filter.json",
+    "op_unknown_driver.json", "dup_device_name.json", "dup_driver_name.json",
+    "program_cpu_range.json", "state_cpu_range.json", "nesting_cpu_range.json",
+    "fractional_exact.json",
+}
+
+
+def strict_load(data: bytes):
+    def no_dups(pairs):
+        keys = [k for k, _ in pairs]
+        if len(keys) != len(set(keys)):
+            raise ValueError("duplicate key")
+        return dict(pairs)
+
+    def no_const(name):
+        raise ValueError("not JSON: " + name)
+
+    text = data.decode("utf-8")  # raises on invalid UTF-8
+    if "\x00" in text:
+        raise ValueError("NUL byte")
+    return json.loads(text, object_pairs_hook=no_dups, parse_constant=no_const)
+
+
+def main() -> int:
+    schema_path, tests_dir, docs = (pathlib.Path(a) for a in sys.argv[1:4])
+    schema = json.loads(schema_path.read_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(schema)
+    failures = 0
+
+    goods = [(p.name, p.read_bytes()) for p in sorted((tests_dir / "good").glob("*.json"))]
+    md = docs.read_text()
+    for i, block in enumerate(md.split("\n```json\n")[1:], 1):
+        goods.append((f"{docs.name} example {i}", block.split("\n```", 1)[0].encode()))
+    for name, data in goods:
+        errors = sorted(validator.iter_errors(strict_load(data)), key=lambda e: list(e.path))
+        for e in errors:
+            print(f"FAIL {name}: {'/'.join(map(str, e.path)) or '(root)'}: {e.message}")
+            failures += 1
+        if not errors:
+            print(f"ok   {name}: valid")
+
+    for p in sorted((tests_dir / "bad").glob("*.json")):
+        try:
+            doc = strict_load(p.read_bytes())
+        except ValueError as e:  # includes UnicodeDecodeError and JSONDecodeError
+            print(f"ok   bad/{p.name}: not strict JSON ({type(e).__name__})")
+            continue
+        valid = validator.is_valid(doc)
+        if valid and p.name not in SCHEMA_BLIND:
+            print(f"FAIL bad/{p.name}: the schema accepts it, the loader does not")
+            failures += 1
+        elif not valid and p.name in SCHEMA_BLIND:
+            print(f"FAIL bad/{p.name}: listed as schema-blind, but the schema rejects it")
+            failures += 1
+        else:
+            print(f"ok   bad/{p.name}: {'schema-blind (loader only)' if valid else 'rejected by the schema'}")
+    print(f"{failures} failure(s)")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1018 @@
+/* test_scenario.c - the scenario loader (sim/scenario.c) and jsonloc.
+ *
+ *   - good/full.json uses every key of format version 1: check every field;
+ *   - a minimal scenario: check every default;
+ *   - bad/NAME.json: one file per error class, each with the exact
+ *     FILE:LINE:COL: PATH: prefix and a piece of the message (table below);
+ *   - hostile input: every truncation and seeded random mutations of the
+ *     good file never crash, and either load or give a located message;
+ *   - every complete ```json example in docs/scenario-format.md loads.
+ */
+#include <criterion/criterion.h>
+
+#include <dirent.h>
+#include <regex.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "intr.h"
+#include "jsonloc.h"
+#include "scenario.h"
+
+#define GOOD(f) SCN_TEST_DIR "/good/" f
+#define BAD_DIR SCN_TEST_DIR "/bad"
+
+static struct scenario s;   /* big: keep it off the stack */
+static char err[SCN_ERR_MAX];
+
+static char *read_all(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    cr_assert(f, "cannot open %s", path);
+    char *buf = NULL;
+    size_t n = 0, cap = 0;
+    for (;;) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 4096;
+            buf = realloc(buf, cap + 1);
+            cr_assert(buf);
+        }
+        size_t got = fread(buf + n, 1, cap - n, f);
+        n += got;
+        if (got == 0)
+            break;
+    }
+    fclose(f);
+    buf[n] = '\0';
+    *len = n;
+    return buf;
+}
+
+static bool zeroed(const struct scenario *sc)
+{
+    return sc->ndevices == 0 && sc->ndrivers == 0 && sc->nprograms == 0 && sc->ntimeline == 0 &&
+           sc->nexpect == 0 && sc->timeline == NULL && sc->expect == NULL && sc->name[0] == '\0';
+}
+
+/* ---- the full scenario ------------------------------------------------------------ */
+
+static void filter_has_str(const struct scn_filter *f, unsigned i, const char *key, const char *val)
+{
+    cr_assert_lt(i, f->n);
+    cr_expect_str_eq(f->kv[i].key, key);
+    cr_expect(f->kv[i].is_str);
+    cr_expect_str_eq(f->kv[i].s, val);
+}
+
+static void filter_has_int(const struct scn_filter *f, unsigned i, const char *key, int64_t val)
+{
+    cr_assert_lt(i, f->n);
+    cr_expect_str_eq(f->kv[i].key, key);
+    cr_expect(!f->kv[i].is_str);
+    cr_expect(!f->kv[i].is_bool);
+    cr_expect_eq(f->kv[i].i, val);
+}
+
+Test(scenario, full_scenario_every_field)
+{
+    int rc = scenario_load(&s, GOOD("full.json"), err, sizeof err);
+    cr_assert_eq(rc, 0, "%s", err);
+
+    cr_expect_str_eq(s.file, GOOD("full.json"));
+    cr_expect_str_eq(s.name, "full-featured.v1");
+    cr_expect_str_eq(s.description, "Every key of format version 1, for the loader's tests.");
+    cr_expect_eq(s.seed, 12345);
+
+    /* machine */
+    cr_expect_eq(s.machine.cpus, 1);
+    cr_expect_eq(s.machine.platform, SCN_PLATFORM_PIC);
+    cr_expect_eq(s.machine.clock_hz, 2000000000ull);
+    cr_expect(s.machine.timing_zero);
+    cr_expect_eq(s.machine.timing.line_latency, 3);
+    cr_expect_eq(s.machine.timing.intr_latency, 0);
+    cr_expect_eq(s.machine.timing.inta_latency, 0);
+    cr_expect_eq(s.machine.timing.irq_entry, 120);
+    cr_expect_eq(s.machine.timing.irq_return, 0);
+    cr_expect_eq(s.machine.timing.port_io, 1000);   /* written 1e3 */
+    cr_expect_eq(s.machine.timing.mmio, 0);
+    cr_expect_eq(s.machine.timing.msr, 0);
+    cr_expect_eq(s.machine.timing.pause, 0);
+    cr_expect(s.machine.pic_edge_irr_sticky);
+
+    /* devices */
+    cr_assert_eq(s.ndevices, 4);
+    const char *dn[] = { "kbd", "disk", "nic", "rtc" };
+    const int dirq[] = { 1, 14, 11, 8 };
+    const enum scn_trigger dtrig[] = { SCN_TRIG_EDGE, SCN_TRIG_LEVEL, SCN_TRIG_LEVEL, SCN_TRIG_EDGE };
+    for (unsigned i = 0; i < 4; i++) {
+        cr_expect_str_eq(s.devices[i].name, dn[i]);
+        cr_expect_eq(s.devices[i].isa_irq, dirq[i]);
+        cr_expect_eq(s.devices[i].trigger, dtrig[i]);
+        cr_expect_eq(s.devices[i].io_base, 0x1000 + 0x10 * i);
+        cr_expect_eq(scenario_find_device(&s, dn[i]), (int)i);
+    }
+    cr_expect_eq(scenario_find_device(&s, "nope"), -1);
+
+    /* guest */
+    cr_expect_eq(s.mode, SCN_GUEST_INTR);
+    cr_assert_eq(s.ndrivers, 4);
+    const struct scn_driver *d = &s.drivers[0];
+    cr_expect_str_eq(d->name, "kbd_drv");
+    cr_expect_eq(d->device, 0);
+    cr_expect_eq(d->irq, 1);
+    cr_expect_eq(d->trigger, INTR_TRIGGER_EDGE);
+    cr_expect(!d->shared);
+    cr_expect_eq(d->request_at, 0);
+    cr_expect_eq(d->th_work, 50);
+    cr_expect(d->th_check_status);
+    cr_expect(d->th_ack);
+    cr_expect_eq(d->th_result, SCN_RESULT_AUTO);
+    cr_expect(!d->has_bh);
+
+    d = &s.drivers[1];
+    cr_expect_str_eq(d->name, "disk_drv");
+    cr_expect_eq(d->device, 1);
+    cr_expect_eq(d->irq, 14);
+    cr_expect_eq(d->trigger, INTR_TRIGGER_LEVEL_HIGH);   /* default for a level device */
+    cr_expect_eq(d->request_at, 500);
+    cr_expect_eq(d->th_work, 100);
+    cr_expect(!d->th_check_status);
+    cr_expect(!d->th_ack);
+    cr_expect_eq(d->th_result, SCN_RESULT_HANDLED);
+    cr_expect(d->has_bh);
+    cr_expect_eq(d->bh_work, 700);
+
+    d = &s.drivers[2];
+    cr_expect_str_eq(d->name, "nic_drv");
+    cr_expect_eq(d->device, 2);
+    cr_expect_eq(d->irq, 14);                            /* not the device's 11: allowed */
+    cr_expect_eq(d->trigger, INTR_TRIGGER_LEVEL_LOW);
+    cr_expect(d->shared);
+    cr_expect_eq(d->th_work, 50);
+    cr_expect_eq(d->th_result, SCN_RESULT_NONE);
+
+    d = &s.drivers[3];
+    cr_expect_str_eq(d->name, "rtc_drv");
+    cr_expect_eq(d->device, 3);
+    cr_expect_eq(d->irq, 8);
+    cr_expect_eq(d->trigger, INTR_TRIGGER_EDGE);
+    cr_expect(!d->shared);
+    cr_expect_eq(scenario_find_driver(&s, "rtc_drv"), 3);
+    cr_expect_eq(scenario_find_driver(&s, "kbd"), -1);
+
+    cr_assert_eq(s.nprograms, 1);
+    const struct scn_program *p = &s.programs[0];
+    cr_expect_eq(p->cpu, 0);
+    cr_assert_eq(p->nops, 6);
+    cr_assert(p->ops);
+    cr_expect_eq(p->ops[0].kind, SCN_OP_DISABLE_IRQ);
+    cr_expect_eq(p->ops[0].at, 1000);
+    cr_expect_eq(p->ops[0].irq, 1);
+    cr_expect_eq(p->ops[1].kind, SCN_OP_ENABLE_IRQ);
+    cr_expect_eq(p->ops[1].at, 2000);
+    cr_expect_eq(p->ops[1].irq, 1);
+    cr_expect_eq(p->ops[2].kind, SCN_OP_RELEASE);
+    cr_expect_eq(p->ops[2].at, 3000);
+    cr_expect_eq(p->ops[2].driver, 3);
+    cr_expect_eq(p->ops[3].kind, SCN_OP_CLI);
+    cr_expect_eq(p->ops[3].at, 0);
+    cr_expect_eq(p->ops[4].kind, SCN_OP_WORK);
+    cr_expect_eq(p->ops[4].cycles, 500);
+    cr_expect_eq(p->ops[5].kind, SCN_OP_STI);
+
+    /* timeline */
+    cr_assert_eq(s.ntimeline, 6);
+    cr_assert(s.timeline);
+    const struct scn_event *e = &s.timeline[0];
+    cr_expect(!e->has_trigger);
+    cr_expect_eq(e->at, 1000);
+    cr_expect_eq(e->device, 0);
+    cr_expect_eq(e->action, SCN_ACT_PULSE);
+    cr_expect_eq(e->width, 10);
+    cr_expect_eq(e->count, 1);
+    cr_expect_eq(e->every, 0);
+
+    e = &s.timeline[1];
+    cr_expect_eq(e->at, 1500);
+    cr_expect_eq(e->width, 25);
+    cr_expect_eq(e->every, 5000);
+    cr_expect_eq(e->count, 3);
+
+    e = &s.timeline[2];
+    cr_expect_eq(e->at, 4000);
+    cr_expect_eq(e->device, 1);
+    cr_expect_eq(e->action, SCN_ACT_ASSERT);
+    cr_expect_eq(e->width, 0);
+
+    e = &s.timeline[3];
+    cr_expect(e->has_trigger);
+    cr_expect_str_eq(e->trigger.ev, "handler_enter");
+    cr_expect_eq(e->trigger.n, 1);
+    filter_has_str(&e->trigger, 0, "driver", "disk_drv");
+    cr_expect_eq(e->trigger_nth, 1);
+    cr_expect_eq(e->after, 10);
+    cr_expect_eq(e->device, 2);
+    cr_expect_eq(e->action, SCN_ACT_ASSERT);
+    cr_expect_eq(e->count, 1);
+
+    e = &s.timeline[4];
+    cr_expect_str_eq(e->trigger.ev, "pic_eoi");
+    cr_assert_eq(e->trigger.n, 4);
+    filter_has_str(&e->trigger, 0, "chip", "master");
+    filter_has_int(&e->trigger, 1, "ir", 6);
+    filter_has_str(&e->trigger, 2, "device", "disk");
+    cr_expect_str_eq(e->trigger.kv[3].key, "ok");
+    cr_expect(e->trigger.kv[3].is_bool);
+    cr_expect_eq(e->trigger.kv[3].i, 1);
+    cr_expect_eq(e->trigger_nth, 0);
+    cr_expect_eq(e->after, 0);
+    cr_expect_eq(e->action, SCN_ACT_DEASSERT);
+
+    e = &s.timeline[5];
+    cr_expect_str_eq(e->trigger.ev, "irq_exit");
+    filter_has_int(&e->trigger, 0, "cpu", 0);
+    filter_has_int(&e->trigger, 1, "depth", -1);
+    cr_expect_eq(e->trigger_nth, 2);
+    cr_expect_eq(e->device, 3);
+    cr_expect_eq(e->action, SCN_ACT_PULSE);
+    cr_expect_eq(e->width, 1);
+
+    cr_expect_eq(s.until, 100000);
+
+    /* expect */
+    cr_assert_eq(s.nexpect, 9);
+    cr_assert(s.expect);
+    const struct scn_expect *x = &s.expect[0];
+    cr_expect_str_eq(x->name, "kbd handled thrice");
+    cr_expect_eq(x->kind, SCN_EXP_COUNT);
+    cr_expect_eq(x->cmp, SCN_CMP_EQ);
+    cr_expect_eq(x->value, 3);
+    cr_expect_str_eq(x->filter.ev, "handler_enter");
+    filter_has_str(&x->filter, 0, "driver", "kbd_drv");
+    cr_expect_eq(x->line, 57);
+    cr_expect_eq(x->col, 5);
+
+    x = &s.expect[1];
+    cr_expect_str_eq(x->name, "expect[1]");
+    cr_expect_eq(x->kind, SCN_EXP_MAX_LATENCY);
+    cr_expect_eq(x->device, 0);
+    cr_expect_eq(x->cmp, SCN_CMP_LE);
+    cr_expect_eq(x->value, 500);
+    cr_expect_eq(x->line, 58);
+
+    x = &s.expect[2];
+    cr_expect_eq(x->kind, SCN_EXP_MAX_NESTING);
+    cr_expect_eq(x->cpu, -1);
+    cr_expect_eq(x->cmp, SCN_CMP_LE);
+    cr_expect_eq(x->value, 2);
+
+    x = &s.expect[3];
+    cr_expect_eq(x->kind, SCN_EXP_MAX_NESTING);
+    cr_expect_eq(x->cpu, 0);
+    cr_expect_eq(x->cmp, SCN_CMP_GE);
+    cr_expect_eq(x->value, 1);
+
+    x = &s.expect[4];
+    cr_expect_eq(x->kind, SCN_EXP_STATE);
+    cr_expect_str_eq(x->path, "pic.master.isr");
+    cr_expect_eq(x->cmp, SCN_CMP_EQ);
+    cr_expect_eq(x->value, 0);
+
+    x = &s.expect[5];
+    cr_expect_eq(x->kind, SCN_EXP_STATE);
+    cr_expect_str_eq(x->path, "cpu0.if");
+    cr_expect_eq(x->value, 1);
+
+    x = &s.expect[6];
+    cr_expect_eq(x->kind, SCN_EXP_ORDER);
+    cr_assert_eq(x->norder, 3);
+    cr_expect_str_eq(x->order[0].ev, "handler_enter");
+    filter_has_str(&x->order[0], 0, "driver", "disk_drv");
+    cr_expect_str_eq(x->order[1].ev, "bh_enter");
+    cr_expect_eq(x->order[1].n, 0);
+    cr_expect_str_eq(x->order[2].ev, "end");
+    cr_expect_str_eq(x->name, "expect[6]");
+
+    x = &s.expect[7];
+    cr_expect_eq(x->kind, SCN_EXP_VIOLATIONS);
+    cr_expect_eq(x->cmp, SCN_CMP_EQ);
+    cr_expect_eq(x->value, 0);
+
+    x = &s.expect[8];
+    cr_expect_eq(x->kind, SCN_EXP_COUNT);
+    cr_expect_str_eq(x->filter.ev, "");
+    cr_expect_eq(x->filter.n, 0);
+    cr_expect_eq(x->cmp, SCN_CMP_GE);
+    cr_expect_eq(x->value, 10);
+    cr_expect_eq(x->line, 65);
+
+    for (unsigned i = 0; i < s.nexpect; i++) {
+        cr_expect_eq(s.expect[i].line, 57 + (int)i, "expect[%u] line %d", i, s.expect[i].line);
+        cr_expect_eq(s.expect[i].col, 5, "expect[%u] col %d", i, s.expect[i].col);
+    }
+
+    scenario_free(&s);
+    cr_expect(s.timeline == NULL && s.expect == NULL && s.programs[0].ops == NULL);
+    scenario_free(&s);   /* twice is harmless */
+}
+
+/* ---- defaults ------------------------------------------------------------------------ */
+
+static const char minimal[] =
+    "{ \"intrsim\": 1, \"name\": \"min\",\n"
+    "  \"machine\": { \"cpus\": 1, \"platform\": \"pic\" },\n"
+    "  \"devices\": [ { \"name\": \"kbd\", \"irq\": 1 }, { \"name\": \"disk\", \"irq\": 15, \"trigger\": \"level\" } ],\n"
+    "  \"guest\": { \"mode\": \"intr\", \"drivers\": [ { \"name\": \"k\", \"device\": \"kbd\" },\n"
+    "                                             { \"name\": \"d\", \"device\": \"disk\" } ] },\n"
+    "  \"timeline\": [ { \"at\": 5, \"device\": \"kbd\", \"action\": \"pulse\" },\n"
+    "                { \"on\": { \"ev\": \"end\" }, \"device\": \"disk\", \"action\": \"assert\" } ],\n"
+    "  \"run\": { \"until\": 1 },\n"
+    "  \"expect\": [ { \"max_nesting\": \"any\", \"le\": 2 } ] }\n";
+
+Test(scenario, defaults)
+{
+    int rc = scenario_load_buffer(&s, "min.json", minimal, sizeof minimal - 1, err, sizeof err);
+    cr_assert_eq(rc, 0, "%s", err);
+    cr_expect_str_eq(s.file, "min.json");
+    cr_expect_str_eq(s.description, "");
+    cr_expect_eq(s.seed, SCN_DEFAULT_SEED);
+    cr_expect_eq(s.machine.clock_hz, 1000000000ull);
+    cr_expect(!s.machine.timing_zero);
+    cr_expect(!s.machine.pic_edge_irr_sticky);
+    struct scn_timing t;
+    scenario_timing_preset(&t, false);
+    cr_expect_eq(memcmp(&t, &s.machine.timing, sizeof t), 0);
+    cr_expect_eq(t.line_latency, SCN_DEFAULT_LINE_LATENCY);
+    cr_expect_eq(t.port_io, SCN_DEFAULT_PORT_IO);
+    scenario_timing_preset(&t, true);
+    cr_expect_eq(t.irq_entry, 0);
+    cr_expect_eq(t.pause, 0);
+
+    cr_expect_eq(s.devices[0].trigger, SCN_TRIG_EDGE);
+    cr_expect_eq(s.devices[1].io_base, 0x1010);
+    cr_expect_eq(s.drivers[0].trigger, INTR_TRIGGER_EDGE);
+    cr_expect_eq(s.drivers[1].trigger, INTR_TRIGGER_LEVEL_HIGH);
+    cr_expect_eq(s.drivers[1].irq, 15);
+    cr_expect_eq(s.drivers[1].th_work, SCN_DEFAULT_TH_WORK);
+    cr_expect(s.drivers[1].th_check_status && s.drivers[1].th_ack);
+    cr_expect_eq(s.drivers[1].th_result, SCN_RESULT_AUTO);
+    cr_expect(!s.drivers[1].has_bh);
+    cr_expect_eq(s.nprograms, 0);
+
+    cr_expect_eq(s.timeline[0].width, SCN_DEFAULT_PULSE_WIDTH);
+    cr_expect_eq(s.timeline[0].count, 1);
+    cr_expect_eq(s.timeline[0].every, 0);
+    cr_expect(s.timeline[1].has_trigger);
+    cr_expect_eq(s.timeline[1].trigger_nth, 1);
+    cr_expect_eq(s.timeline[1].after, 0);
+    cr_expect_eq(s.timeline[1].count, 1);
+    cr_expect_eq(s.until, 1);
+    cr_expect_str_eq(s.expect[0].name, "expect[0]");
+    cr_expect_eq(s.expect[0].cpu, -1);
+    cr_expect_eq(s.expect[0].line, 9);
+    cr_expect_eq(s.expect[0].col, 15);
+    scenario_free(&s);
+}
+
+Test(scenario, bom_crlf_tabs_and_unicode)
+{
+    /* BOM, CRLF line ends, tabs, escapes and UTF-8 in free text */
+    static const char text[] =
+        "\xEF\xBB\xBF{\r\n\t\"intrsim\": 1, \"name\": \"u\",\r\n"
+        "\t\"description\": \"caf\xC3\xA9 \\u00e9 \\ud83d\\ude00 \\\"q\\\" \\n\",\r\n"
+        "\t\"machine\": {\"cpus\": 1, \"platform\": \"pic\"}, \"guest\": {\"mode\": \"intr\"},\r\n"
+        "\t\"run\": {\"until\": 10}, \"expect\": [{\"name\": \"\xE2\x9C\x93 ok\", \"violations\": \"any\", \"eq\": 0}]\r\n}\r\n";
+    int rc = scenario_load_buffer(&s, "bom.json", text, sizeof text - 1, err, sizeof err);
+    cr_assert_eq(rc, 0, "%s", err);
+    cr_expect_str_eq(s.description, "caf\xC3\xA9 \xC3\xA9 \xF0\x9F\x98\x80 \"q\" \n");
+    cr_expect_str_eq(s.expect[0].name, "\xE2\x9C\x93 ok");
+    cr_expect_eq(s.expect[0].line, 5);
+    scenario_free(&s);
+
+    /* an error after a BOM is still located */
+    static const char bad[] = "\xEF\xBB\xBF{\"intrsim\": 1, \"nme\": 1}";
+    rc = scenario_load_buffer(&s, "b.json", bad, sizeof bad - 1, err, sizeof err);
+    cr_assert_eq(rc, -1);
+    cr_expect_str_eq(err, "b.json:1:19: (root): unknown key \"nme\"; did you mean \"name\"?");
+}
+
+/* ---- limits: exactly at each limit loads, one more is a located error ------------------- */
+
+struct text {
+    char *b;
+    size_t n, cap;
+};
+
+static void put(struct text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(struct text *t, const char *fmt, ...)
+{
+    va_list ap;
+    for (;;) {
+        va_start(ap, fmt);
+        int w = vsnprintf(t->b + t->n, t->cap - t->n, fmt, ap);
+        va_end(ap);
+        cr_assert(w >= 0);
+        if ((size_t)w < t->cap - t->n) {
+            t->n += (size_t)w;
+            return;
+        }
+        t->cap = t->cap * 2 + (size_t)w + 1;
+        t->b = realloc(t->b, t->cap);
+        cr_assert(t->b);
+    }
+}
+
+/* A scenario with `extra` more than the limit of one thing (what: 0 devices,
+ * 1 drivers, 2 timeline, 3 expect, 4 ops, 5 order filters, 6 filter fields). */
+static struct text limits_scenario(int what, unsigned extra)
+{
+    struct text t = { malloc(1024), 0, 1024 };
+    cr_assert(t.b);
+    unsigned ndev = SCN_MAX_DEVICES + (what == 0 ? extra : 0);
+    unsigned ndrv = SCN_MAX_DRIVERS + (what == 1 ? extra : 0);
+    unsigned nev = SCN_MAX_TIMELINE + (what == 2 ? extra : 0);
+    unsigned nexp = SCN_MAX_EXPECT + (what == 3 ? extra : 0);
+    unsigned nops = SCN_MAX_OPS + (what == 4 ? extra : 0);
+    unsigned nord = SCN_MAX_ORDER + (what == 5 ? extra : 0);
+    static const char *const fields[] = { "cpu", "irq", "level", "depth", "vector", "chip", "ir", "pin", "value" };
+    unsigned nfld = SCN_MAX_FILTER + (what == 6 ? extra : 0);
+
+    put(&t, "{\"intrsim\": 1, \"name\": \"limits\", \"machine\": {\"cpus\": 1, \"platform\": \"pic\"},\n");
+    put(&t, "\"devices\": [");
+    for (unsigned i = 0; i < ndev; i++)
+        put(&t, "%s{\"name\": \"d%u\", \"irq\": %u}", i ? "," : "", i, i % 15 == 2 ? 3 : i % 15);
+    put(&t, "],\n\"guest\": {\"mode\": \"intr\", \"drivers\": [");
+    for (unsigned i = 0; i < ndrv; i++)
+        put(&t, "%s{\"name\": \"r%u\", \"device\": \"d%u\"}", i ? "," : "", i, i % SCN_MAX_DEVICES);
+    put(&t, "], \"programs\": [{\"cpu\": 0, \"ops\": [");
+    for (unsigned i = 0; i < nops; i++)
+        put(&t, "%s{\"op\": \"work\", \"cycles\": %u}", i ? "," : "", i);
+    put(&t, "]}]},\n\"timeline\": [");
+    for (unsigned i = 0; i < nev; i++)
+        put(&t, "%s{\"at\": %u, \"device\": \"d%u\", \"action\": \"pulse\"}", i ? "," : "", i, i % SCN_MAX_DEVICES);
+    put(&t, "],\n\"run\": {\"until\": 1000}, \"expect\": [\n");
+    for (unsigned i = 0; i < nexp; i++) {
+        put(&t, "%s{\"order\": [", i ? ",\n" : "");
+        for (unsigned k = 0; k < (i == 0 ? nord : 2); k++) {
+            put(&t, "%s{\"ev\": \"handler_enter\"", k ? "," : "");
+            for (unsigned f = 0; f < (i == 0 && k == 0 ? nfld : 1); f++)
+                put(&t, ", \"%s\": 0", fields[f]);
+            put(&t, "}");
+        }
+        put(&t, "]}");
+    }
+    put(&t, "]}\n");
+    return t;
+}
+
+Test(scenario, limits)
+{
+    struct text t = limits_scenario(-1, 0);
+    int rc = scenario_load_buffer(&s, "limits.json", t.b, t.n, err, sizeof err);
+    cr_assert_eq(rc, 0, "%s", err);
+    cr_expect_eq(s.ndevices, SCN_MAX_DEVICES);
+    cr_expect_eq(s.ndrivers, SCN_MAX_DRIVERS);
+    cr_expect_eq(s.ntimeline, SCN_MAX_TIMELINE);
+    cr_expect_eq(s.nexpect, SCN_MAX_EXPECT);
+    cr_expect_eq(s.programs[0].nops, SCN_MAX_OPS);
+    cr_expect_eq(s.expect[0].norder, SCN_MAX_ORDER);
+    cr_expect_eq(s.expect[0].order[0].n, SCN_MAX_FILTER);
+    cr_expect_eq(s.devices[63].io_base, 0x1000 + 0x10 * 63);
+    cr_expect_eq(s.expect[0].line, 6);
+    cr_expect_eq(s.expect[255].line, 6 + 255);
+    cr_expect_eq(s.expect[255].col, 1);
+    scenario_free(&s);
+    free(t.b);
+
+    static const char *const wants[] = {
+        ": devices[64]: too many devices: at most 64",
+        ": guest.drivers[64]: too many drivers: at most 64",
+        ": timeline[4096]: too many timeline events: at most 4096",
+        ": expect[256]: too many expectations: at most 256",
+        ": guest.programs[0].ops[1024]: too many ops: at most 1024",
+        ": expect[0].order[16]: too many filters: at most 16",
+        ": expect[0].order[0]: too many fields in one filter: at most 8",
+    };
+    for (int what = 0; what < 7; what++) {
+        t = limits_scenario(what, 1);
+        rc = scenario_load_buffer(&s, "limits.json", t.b, t.n, err, sizeof err);
+        cr_expect_eq(rc, -1, "limit %d: loaded", what);
+        cr_expect(strstr(err, wants[what]) != NULL, "limit %d: %s", what, err);
+        cr_expect(zeroed(&s));
+        free(t.b);
+    }
+}
+
+/* ---- the hostile corpus ------------------------------------------------------------------ */
+
+struct bad_case {
+    const char *file;     /* in tests/scenario/bad/ */
+    const char *where;    /* "LINE:COL: PATH: " */
+    const char *what;     /* a piece of the message */
+};
+
+/* One file per error class.  Each must fail with exactly
+ * "<dir>/bad/FILE:" WHERE and contain WHAT. */
+static const struct bad_case bad_cases[] = {
+    /* not text, not JSON */
+    { "empty.json", "1:1: (root): ", "empty file" },
+    { "whitespace_only.json", "1:1: (root): ", "empty file (only white space)" },
+    { "binary.json", "1:8: (root): ", "not a text file: NUL byte" },
+    { "nul_byte.json", "19:5: (root): ", "not a text file: NUL byte" },
+    { "invalid_utf8.json", "3:13: (root): ", "not a text file: invalid UTF-8" },
+    { "truncated.json", "10:10: guest: ", "unexpected end of file inside a string (it starts at line 10, column 5)" },
+    { "syntax_missing_comma.json", "7:22: devices[1]: ", "expected ',' or '}' after an object member, got '\"'" },
+    { "syntax_trailing_comma.json", "13:47: guest.drivers: ", "trailing comma before ']'" },
+    { "syntax_comment.json", "19:3: (root): ", "comments are not allowed in JSON" },
+    { "syntax_single_quotes.json", "3:3: (root): ", "double quotes, not single quotes" },
+    { "syntax_leading_zero.json", "6:29: devices[0].irq: ", "leading zeros are not allowed" },
+    { "syntax_control_char.json", "3:13: name: ", "control character 0x09 inside a string" },
+    { "syntax_bad_escape.json", "3:13: name: ", "invalid escape: backslash followed by 'q'" },
+    { "syntax_lone_surrogate.json", "3:13: name: ", "lone low surrogate" },
+    { "syntax_garbage_after.json", "24:1: (root): ", "expected the end of the file after the top-level value" },
+    { "nesting_too_deep.json", "4:81: description[0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0]"
+                               "[0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0]"
+                               "[0][0][0][0][0][0][0][0][0][0][0][0][0][0][0]: ", "nesting deeper than 64" },
+    { "huge_literal.json", "19:21: run.until: ", "number literal longer than 63 characters" },
+    /* the top level */
+    { "not_object.json", "1:1: (root): ", "a scenario is a JSON object" },
+    { "no_version.json", "1:1: (root): ", "missing key \"intrsim\"" },
+    { "bad_version.json", "2:14: intrsim: ", "unsupported format version 2: this intrsim reads version 1" },
+    { "version_string.json", "2:14: intrsim: ", "expected an integer, got a string" },
+    { "unknown_key_root.json", "19:3: (root): ", "unknown key \"runn\"; did you mean \"run\"?" },
+    { "missing_run.json", "1:1: (root): ", "missing key \"run\"" },
+    { "bad_name.json", "3:11: name: ", "\"bad name\": character 4 is not allowed" },
+    { "long_name.json", "3:11: name: ", "too long: 64 bytes, at most 63" },
+    { "description_long.json", "4:18: description: ", "too long: 1100 bytes, at most 1023" },
+    /* numbers */
+    { "huge_number.json", "19:21: run.until: ", "huge number 1e300: integers are limited to 2^53" },
+    { "huge_exact.json", "19:21: run.until: ", "huge number 9007199254740993" },
+    { "negative.json", "17:13: timeline[0].at: ", "must not be negative, got -5" },
+    { "fractional.json", "19:21: run.until: ", "must be an integer, got 1000.5" },
+    { "fractional_exact.json", "19:21: run.until: ", "must be an integer, got 1000.0000000000000000001" },
+    /* machine */
+    { "wrong_type.json", "4:24: machine.cpus: ", "expected an integer, got a string" },
+    { "wrong_type_object.json", "4:14: machine: ", "expected an object, got an array" },
+    { "cpus_range.json", "4:24: machine.cpus: ", "must be 1..256, got 300" },
+    { "cpus_zero.json", "4:24: machine.cpus: ", "must be 1..256, got 0" },
+    { "pic_two_cpus.json", "4:24: machine.cpus: ", "platform \"pic\" has exactly 1 CPU, got 2" },
+    { "apic.json", "4:39: machine.platform: ", "platform \"apic\" is not available yet" },
+    /* devices */
+    { "unknown_key.json", "7:34: devices[1]: ", "unknown key \"trigerr\"; did you mean \"trigger\"?" },
+    { "missing_key.json", "6:5: devices[0]: ", "missing key \"irq\"" },
+    { "irq2.json", "6:29: devices[0].irq: ", "must be 0..15 (not 2, the cascade), got 2" },
+    { "irq16.json", "6:29: devices[0].irq: ", "must be 0..15 (not 2, the cascade), got 16" },
+    { "bad_trigger.json", "7:45: devices[1].trigger: ", "must be \"edge\" or \"level\", got \"levle\"; did you mean \"level\"?" },
+    { "dup_device_name.json", "7:15: devices[1].name: ", "duplicate device name \"kbd\" (also devices[0])" },
+    { "dup_key.json", "6:32: devices[0]: ", "duplicate key \"name\" (first at line 6, column 7)" },
+    { "too_many_devices.json", "70:5: devices[64]: ", "too many devices: at most 64" },
+    /* guest */
+    { "script_mode.json", "10:13: guest.mode: ", "guest mode \"script\" is not available yet" },
+    { "unknown_device.json", "12:38: guest.drivers[0].device: ", "unknown device \"kdb\"; did you mean \"kbd\"?" },
+    { "dup_driver_name.json", "13:17: guest.drivers[1].name: ", "duplicate driver name \"kbd_drv\"" },
+    { "program_cpu_range.json", "15:28: guest.programs[0].cpu: ", "cpu 1 does not exist: the machine has 1 CPU" },
+    { "op_bad_key.json", "15:55: guest.programs[0].ops[0]: ", "key \"irq\" does not apply to op \"cli\"" },
+    { "op_unknown.json", "15:48: guest.programs[0].ops[0].op: ", "got \"halt\"" },
+    { "op_unknown_driver.json", "15:78: guest.programs[0].ops[0].driver: ",
+      "unknown driver \"disk\" (that is the name of a device)" },
+    /* timeline */
+    { "unknown_device_timeline.json", "17:28: timeline[0].device: ",
+      "unknown device \"mouse\" (the devices are \"kbd\" and \"disk\")" },
+    { "at_and_on.json", "17:18: timeline[0]: ", "\"at\" and \"on\" exclude each other" },
+    { "no_at_no_on.json", "17:5: timeline[0]: ", "needs \"at\" (a cycle) or \"on\"" },
+    { "width_on_assert.json", "17:55: timeline[0]: ", "\"width\" applies only to action \"pulse\"" },
+    { "count_without_every.json", "17:63: timeline[0].count: ", "3 repetitions need \"every\"" },
+    { "every_zero.json", "17:75: timeline[0].every: ", "must be at least 1, got 0" },
+    { "nth_with_at.json", "17:54: timeline[0]: ", "\"nth\" applies only to events triggered with \"on\"" },
+    /* expect and filters */
+    { "unknown_event.json", "21:24: expect[0].count.ev: ",
+      "unknown event \"handler_entr\"; did you mean \"handler_enter\"?" },
+    { "unknown_filter_field.json", "21:41: expect[0].count: ", "unknown field \"drvier\"; did you mean \"driver\"?" },
+    { "unknown_driver_filter.json", "21:51: expect[0].count.driver: ",
+      "unknown driver \"kbd_dvr\"; did you mean \"kbd_drv\"?" },
+    { "filter_too_many.json", "21:147: expect[0].count: ", "too many fields in one filter: at most 8" },
+    { "filter_bad_value.json", "21:51: expect[0].count.driver: ", "expected a string, an integer or a boolean, got an array" },
+    { "order_one.json", "21:16: expect[0].order: ", "\"order\" needs 2..16 filters, got 1" },
+    { "order_comparator.json", "21:64: expect[0]: ", "\"order\" takes no comparator (\"eq\")" },
+    { "two_comparators.json", "21:73: expect[0]: ", "two comparators (\"eq\" and \"le\")" },
+    { "two_subjects.json", "21:64: expect[0]: ", "two subjects in one expectation (\"count\" and \"state\")" },
+    { "no_subject.json", "21:5: expect[0]: ", "needs a subject" },
+    { "no_comparator.json", "21:5: expect[0]: ", "needs a comparator" },
+    { "unknown_state.json", "21:16: expect[0].state: ",
+      "unknown state \"pic.master.isrr\"; did you mean \"pic.master.isr\"?" },
+    { "state_cpu_range.json", "21:16: expect[0].state: ", "cpu 1 does not exist" },
+    { "nesting_cpu_range.json", "21:22: expect[0].max_nesting: ", "cpu 3 does not exist" },
+};
+
+Test(scenario, bad_corpus)
+{
+    char prefix[1024];
+    for (size_t i = 0; i < sizeof bad_cases / sizeof bad_cases[0]; i++) {
+        const struct bad_case *b = &bad_cases[i];
+        char path[512];
+        snprintf(path, sizeof path, "%s/%s", BAD_DIR, b->file);
+        memset(err, 'X', sizeof err);
+        int rc = scenario_load(&s, path, err, sizeof err);
+        cr_expect_eq(rc, -1, "%s: loaded, expected an error", b->file);
+        if (rc != -1) {
+            scenario_free(&s);
+            continue;
+        }
+        cr_expect(zeroed(&s), "%s: the scenario is not left empty", b->file);
+        cr_expect_str_eq(s.file, path);
+        snprintf(prefix, sizeof prefix, "%s:%s", path, b->where);
+        cr_expect(strncmp(err, prefix, strlen(prefix)) == 0, "%s:\n  got      %s\n  expected %s...", b->file, err,
+                  prefix);
+        cr_expect(strstr(err, b->what) != NULL, "%s:\n  got      %s\n  expected ...%s...", b->file, err, b->what);
+        cr_expect(strchr(err, '\n') == NULL, "%s: message has a newline", b->file);
+    }
+}
+
+/* Every file in bad/ has a row in the table (and every row a file). */
+Test(scenario, bad_corpus_table_complete)
+{
+    DIR *dir = opendir(BAD_DIR);
+    cr_assert(dir);
+    unsigned nfiles = 0;
+    struct dirent *de;
+    while ((de = readdir(dir)) != NULL) {
+        if (de->d_name[0] == '.')
+            continue;
+        nfiles++;
+        bool found = false;
+        for (size_t i = 0; i < sizeof bad_cases / sizeof bad_cases[0]; i++)
+            if (strcmp(bad_cases[i].file, de->d_name) == 0)
+                found = true;
+        cr_expect(found, "bad/%s has no row in bad_cases[]", de->d_name);
+    }
+    closedir(dir);
+    cr_expect_eq(nfiles, sizeof bad_cases / sizeof bad_cases[0]);
+}
+
+Test(scenario, file_errors)
+{
+    int rc = scenario_load(&s, BAD_DIR "/no-such-file.json", err, sizeof err);
+    cr_assert_eq(rc, -1);
+    cr_expect_str_eq(err, BAD_DIR "/no-such-file.json:1:1: (root): cannot open: No such file or directory");
+
+    rc = scenario_load(&s, BAD_DIR, err, sizeof err);   /* a directory */
+    cr_assert_eq(rc, -1);
+    cr_expect(strstr(err, ":1:1: (root): cannot ") != NULL, "%s", err);
+}
+
+Test(scenario, too_big)
+{
+    /* 16 MiB + 1 of valid JSON: refused on size alone */
+    size_t n = SCN_FILE_MAX + 1;
+    char *big = malloc(n);
+    cr_assert(big);
+    memset(big, ' ', n);
+    big[0] = '{';
+    big[n - 1] = '}';
+    int rc = scenario_load_buffer(&s, "big.json", big, n, err, sizeof err);
+    cr_assert_eq(rc, -1);
+    cr_expect_str_eq(err, "big.json:1:1: (root): file too big: 16777217 bytes (limit 16 MiB)");
+
+    char tmpl[] = "/tmp/scn-big-XXXXXX";
+    int fd = mkstemp(tmpl);
+    cr_assert(fd >= 0);
+    FILE *f = fdopen(fd, "wb");
+    cr_assert(f);
+    cr_assert_eq(fwrite(big, 1, n, f), n);
+    fclose(f);
+    rc = scenario_load(&s, tmpl, err, sizeof err);
+    remove(tmpl);
+    free(big);
+    cr_assert_eq(rc, -1);
+    cr_expect(strstr(err, ":1:1: (root): file too big: more than 16 MiB (limit 16 MiB)") != NULL, "%s", err);
+}
+
+Test(scenario, small_error_buffers)
+{
+    static const char bad[] = "{\"intrsim\": 1, \"name\": 5}";
+    char tiny[12];
+    memset(tiny, 'X', sizeof tiny);
+    int rc = scenario_load_buffer(&s, "a-rather-long-file-name.json", bad, sizeof bad - 1, tiny, 8);
+    cr_assert_eq(rc, -1);
+    cr_expect_eq(tiny[7], '\0');
+    cr_expect_eq(tiny[8], 'X');   /* nothing written past errlen */
+    rc = scenario_load_buffer(&s, "x.json", bad, sizeof bad - 1, NULL, 0);
+    cr_expect_eq(rc, -1);
+    rc = scenario_load_buffer(&s, NULL, NULL, 0, err, sizeof err);
+    cr_expect_eq(rc, -1);
+    cr_expect_str_eq(err, "<buffer>:1:1: (root): empty file");
+}
+
+/* ---- hostile input: truncations and mutations ------------------------------------------ */
+
+static regex_t shape;
+
+static void check_outcome(int rc, const char *what, size_t at)
+{
+    if (rc == 0) {
+        scenario_free(&s);
+        return;
+    }
+    cr_assert_eq(rc, -1, "%s %zu: rc %d", what, at, rc);
+    cr_assert(regexec(&shape, err, 0, NULL, 0) == 0, "%s %zu: bad message shape: %s", what, at, err);
+    cr_assert(zeroed(&s), "%s %zu: scenario not left empty", what, at);
+}
+
+static void shape_init(void)
+{
+    int rc = regcomp(&shape, "^[^:]+:[0-9]+:[0-9]+: [^\n]+: [^\n]+$", REG_EXTENDED | REG_NOSUB);
+    cr_assert_eq(rc, 0);
+}
+
+Test(scenario, every_truncation)
+{
+    size_t len;
+    char *text = read_all(GOOD("full.json"), &len);
+    shape_init();
+    for (size_t cut = 0; cut < len; cut++) {
+        int rc = scenario_load_buffer(&s, "cut.json", text, cut, err, sizeof err);
+        /* the file is complete once the closing brace is in */
+        if (cut < len - 1)
+            cr_assert_eq(rc, -1, "truncated at %zu loaded", cut);
+        check_outcome(rc, "truncated at", cut);
+    }
+    cr_assert_eq(scenario_load_buffer(&s, "full.json", text, len, err, sizeof err), 0, "%s", err);
+    scenario_free(&s);
+    regfree(&shape);
+    free(text);
+}
+
+static uint64_t rng_state;
+
+static uint64_t rng(void)
+{
+    /* xorshift64*: fixed seed, same sequence everywhere */
+    rng_state ^= rng_state >> 12;
+    rng_state ^= rng_state << 25;
+    rng_state ^= rng_state >> 27;
+    return rng_state * 0x2545F4914F6CDD1Dull;
+}
+
+Test(scenario, random_mutations)
+{
+    static const char interesting[] = "{}[]\":,0123456789-+.eE \\\n\ttfn\x80\xff\x00";
+    size_t len;
+    char *text = read_all(GOOD("full.json"), &len);
+    char *buf = malloc(len * 2 + 64);
+    cr_assert(buf);
+    unsigned loaded = 0, rejected = 0;
+    shape_init();
+    rng_state = 0x1D5EEDull;
+    for (unsigned iter = 0; iter < 30000; iter++) {
+        size_t n = len;
+        memcpy(buf, text, len);
+        unsigned nmut = 1 + (unsigned)(rng() % 4);
+        for (unsigned m = 0; m < nmut && n > 0; m++) {
+            size_t at = (size_t)(rng() % n);
+            switch (rng() % 6) {
+            case 0:   /* flip a bit */
+                buf[at] = (char)(buf[at] ^ (1u << (rng() % 8)));
+                break;
+            case 1:   /* a random byte */
+                buf[at] = (char)(rng() & 0xFF);
+                break;
+            case 2:   /* a JSON-meaningful byte */
+                buf[at] = interesting[rng() % (sizeof interesting - 1)];
+                break;
+            case 3:   /* delete a byte */
+                memmove(buf + at, buf + at + 1, n - at - 1);
+                n--;
+                break;
+            case 4: { /* replace a digit run with another number */
+                static const char *const nums[] = { "0", "-1", "1.5", "1e300", "9007199254740993", "256", "2",
+                                                    "16", "4294967296", "-0", "1e-400" };
+                const char *num = nums[rng() % (sizeof nums / sizeof nums[0])];
+                size_t k = strlen(num);
+                if (n + k < len * 2 + 32) {
+                    memmove(buf + at + k, buf + at, n - at);
+                    memcpy(buf + at, num, k);
+                    n += k;
+                }
+                break;
+            }
+            default: { /* duplicate a short range */
+                size_t k = 1 + (size_t)(rng() % 16);
+                if (at + k <= n && n + k < len * 2 + 32) {
+                    memmove(buf + at + k, buf + at, n - at);
+                    n += k;
+                }
+                break;
+            }
+            }
+        }
+        int rc = scenario_load_buffer(&s, "mut.json", buf, n, err, sizeof err);
+        if (rc == 0)
+            loaded++;
+        else
+            rejected++;
+        check_outcome(rc, "mutation", iter);
+    }
+    /* both outcomes happen, so the test really exercises both paths */
+    cr_expect_gt(loaded, 100);
+    cr_expect_gt(rejected, 10000);
+    regfree(&shape);
+    free(buf);
+    free(text);
+}
+
+/* ---- the documentation's examples ------------------------------------------------------- */
+
+Test(scenario, docs_examples_load)
+{
+    size_t len;
+    char *doc = read_all(SCN_DOCS_FILE, &len);
+    unsigned n = 0;
+    const char *p = doc;
+    while ((p = strstr(p, "\n```json\n")) != NULL) {
+        const char *body = p + 9;
+        const char *end = strstr(body, "\n```");
+        cr_assert(end, "unterminated ```json block");
+        char name[64];
+        snprintf(name, sizeof name, "docs-example-%u.json", ++n);
+        int rc = scenario_load_buffer(&s, name, body, (unsigned long)(end - body + 1), err, sizeof err);
+        cr_expect_eq(rc, 0, "docs example %u does not load: %s", n, err);
+        if (rc == 0)
+            scenario_free(&s);
+        p = end;
+    }
+    cr_expect_geq(n, 2, "no ```json examples found in the docs");
+    free(doc);
+}
+
+/* ---- jsonloc ------------------------------------------------------------------------------- */
+
+Test(jsonloc, number_class)
+{
+    static const struct {
+        const char *tok;
+        enum jsonloc_numclass k;
+        int64_t v;
+    } cases[] = {
+        { "0", JSONLOC_NUM_INT, 0 },
+        { "-0", JSONLOC_NUM_INT, 0 },
+        { "0.000", JSONLOC_NUM_INT, 0 },
+        { "12", JSONLOC_NUM_INT, 12 },
+        { "-12", JSONLOC_NUM_INT, -12 },
+        { "1e3", JSONLOC_NUM_INT, 1000 },
+        { "1.5e1", JSONLOC_NUM_INT, 15 },
+        { "0.05e2", JSONLOC_NUM_INT, 5 },
+        { "1000.000", JSONLOC_NUM_INT, 1000 },
+        { "12000e-3", JSONLOC_NUM_INT, 12 },
+        { "9007199254740992", JSONLOC_NUM_INT, 9007199254740992ll },
+        { "-9007199254740992", JSONLOC_NUM_INT, -9007199254740992ll },
+        { "9007199254740993", JSONLOC_NUM_HUGE, 0 },
+        { "1e16", JSONLOC_NUM_HUGE, 0 },
+        { "1e300", JSONLOC_NUM_HUGE, 0 },
+        { "1e999999999999", JSONLOC_NUM_HUGE, 0 },
+        { "1.5", JSONLOC_NUM_FRACTION, 0 },
+        { "0.05", JSONLOC_NUM_FRACTION, 0 },
+        { "1e-400", JSONLOC_NUM_FRACTION, 0 },
+        { "1.0000000000000000001", JSONLOC_NUM_FRACTION, 0 },
+        { "12345678901234567890123456789.5", JSONLOC_NUM_HUGE, 0 },
+        { "1.2345678901234567890123456789", JSONLOC_NUM_FRACTION, 0 },
+        { "1000000000000000000000000000000e-30", JSONLOC_NUM_INT, 1 },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int64_t v = 42;
+        enum jsonloc_numclass k = jsonloc_number_class(cases[i].tok, strlen(cases[i].tok), &v);
+        cr_expect_eq(k, cases[i].k, "%s: class %d", cases[i].tok, (int)k);
+        if (k == JSONLOC_NUM_INT)
+            cr_expect_eq(v, cases[i].v, "%s: value %lld", cases[i].tok, (long long)v);
+    }
+}
+
+Test(jsonloc, find_and_linecol)
+{
+    static const char t[] = "{\"a\": [1, {\"b\": \"x\\\"}\", \"c\": [ ]}, 3],\n"
+                            " \"k\\u0065y\": {\"z\": 1, \"z\": 2}, \"a b\": null}";
+    size_t len = sizeof t - 1;
+    struct jsonloc_step p[3];
+    bool found;
+    unsigned line, col;
+
+    p[0] = (struct jsonloc_step){ "a", 0 };
+    p[1] = (struct jsonloc_step){ NULL, 2 };
+    size_t off = jsonloc_find(t, len, 0, p, 2, false, &found);
+    cr_expect(found);
+    cr_expect_eq(t[off], '3');
+
+    p[1] = (struct jsonloc_step){ NULL, 1 };
+    p[2] = (struct jsonloc_step){ "c", 0 };
+    off = jsonloc_find(t, len, 0, p, 3, false, &found);
+    cr_expect(found);
+    cr_expect_eq(t[off], '[');
+    off = jsonloc_find(t, len, 0, p, 3, true, &found);
+    cr_expect(found);
+    cr_expect_eq(strncmp(t + off, "\"c\"", 3), 0);
+
+    /* an escaped key, and the second of two equal keys */
+    p[0] = (struct jsonloc_step){ "key", 0 };
+    p[1] = (struct jsonloc_step){ "z", 1 };
+    off = jsonloc_find(t, len, 0, p, 2, false, &found);
+    cr_expect(found);
+    cr_expect_eq(t[off], '2');
+    jsonloc_linecol(t, len, off, &line, &col);
+    cr_expect_eq(line, 2);
+    cr_expect_eq(col, 28);
+
+    /* a path that does not match: the deepest value that did */
+    p[1] = (struct jsonloc_step){ "nope", 0 };
+    off = jsonloc_find(t, len, 0, p, 2, false, &found);
+    cr_expect(!found);
+    cr_expect_eq(t[off], '{');
+    p[0] = (struct jsonloc_step){ "a", 0 };
+    p[1] = (struct jsonloc_step){ NULL, 7 };
+    off = jsonloc_find(t, len, 0, p, 2, false, &found);
+    cr_expect(!found);
+    cr_expect_eq(t[off], '[');
+
+    /* walking an array's elements, and a cursor over increasing offsets */
+    p[0] = (struct jsonloc_step){ "a", 0 };
+    p[1] = (struct jsonloc_step){ NULL, 0 };
+    off = jsonloc_find(t, len, 0, p, 2, false, &found);
+    cr_expect_eq(t[off], '1');
+    off = jsonloc_next_element(t, len, off);
+    cr_expect_eq(t[off], '{');
+    off = jsonloc_next_element(t, len, off);
+    cr_expect_eq(t[off], '3');
+    cr_expect_eq(jsonloc_next_element(t, len, off), (size_t)-1);
+    struct jsonloc_cursor cur;
+    jsonloc_cursor_init(&cur);
+    for (size_t o = 0; o <= len; o += 7) {
+        jsonloc_linecol(t, len, o, &line, &col);
+        jsonloc_cursor_move(&cur, t, len, o);
+        cr_expect(cur.line == line && cur.col == col, "offset %zu", o);
+    }
+    jsonloc_cursor_move(&cur, t, len, 3);   /* backwards */
+    cr_expect(cur.line == 1 && cur.col == 4);
+
+    char buf[64];
+    p[0] = (struct jsonloc_step){ "devices", 0 };
+    p[1] = (struct jsonloc_step){ NULL, 2 };
+    p[2] = (struct jsonloc_step){ "a b", 0 };
+    jsonloc_format_path(p, 3, buf, sizeof buf);
+    cr_expect_str_eq(buf, "devices[2][\"a b\"]");
+    jsonloc_format_path(p, 0, buf, sizeof buf);
+    cr_expect_str_eq(buf, "(root)");
+    jsonloc_format_path(p, 3, buf, 10);
+    cr_expect_str_eq(buf, "device...");
+}
+
+Test(jsonloc, check_accepts_and_rejects)
+{
+    struct jsonloc_result r;
+    static const char *const ok[] = { "{}", "[]", " 0 ", "-1.5e+3", "\"\\u00e9\\ud83d\\ude00\"", "[true,false,null]",
+                                      "{\"a\":{\"b\":[1,{\"c\":\"d\"}]}}" };
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
+        cr_expect_eq(jsonloc_check(ok[i], strlen(ok[i]), 64, &r), 0, "%s: %s", ok[i], r.msg);
+    static const struct {
+        const char *t;
+        size_t off;
+        const char *msg;
+    } bad[] = {
+        { "01", 0, "leading zeros" },
+        { "+1", 0, "start with a digit" },
+        { ".5", 0, "start with a digit" },
+        { "1.", 2, "'.' must be followed by a digit" },
+        { "1e", 2, "exponent needs digits" },
+        { "[1,]", 2, "trailing comma before ']'" },
+        { "{\"a\":1,}", 6, "trailing comma before '}'" },
+        { "{\"a\" 1}", 5, "expected ':' after the key" },
+        { "{1:2}", 1, "expected a key in double quotes" },
+        { "[1 2]", 3, "expected ',' or ']'" },
+        { "tru", 3, "unexpected end of file inside 'true'" },
+        { "nul!", 0, "invalid literal 'nul!'" },
+        { "True", 0, "invalid literal 'True'" },
+        { "\"\\u12\"", 1, "four hex digits" },
+        { "\"\\ud800x\"", 1, "low surrogate" },
+        { "\"\\u0000\"", 1, "\\u0000 is not allowed" },
+        { "[[", 2, "'[' opened at line 1, column 2 is not closed" },
+        { "\xef\xbb\xbf", 0, "empty file" },
+        { "\xc0\xaf", 0, "invalid UTF-8" },
+        { "\xed\xa0\x80", 0, "invalid UTF-8" },
+        { "\xf4\x90\x80\x80", 0, "invalid UTF-8" },
+        { "\"\xe2\x82", 1, "invalid UTF-8 (sequence cut at end of file)" },
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        cr_expect_eq(jsonloc_check(bad[i].t, strlen(bad[i].t), 64, &r), -1, "%s accepted", bad[i].t);
+        cr_expect_eq(r.off, bad[i].off, "%s: offset %zu (%s)", bad[i].t, r.off, r.msg);
+        cr_expect(strstr(r.msg, bad[i].msg) != NULL, "%s: %s", bad[i].t, r.msg);
+    }
+    /* depth: exactly max is fine, one more is not */
+    char deep[200];
+    memset(deep, '[', 64);
+    memset(deep + 64, ']', 64);
+    cr_expect_eq(jsonloc_check(deep, 128, 64, &r), 0, "%s", r.msg);
+    memset(deep, '[', 65);
+    memset(deep + 65, ']', 65);
+    cr_expect_eq(jsonloc_check(deep, 130, 64, &r), -1);
+    cr_expect_eq(r.off, 64);
+    cr_expect_str_eq(r.msg, "nesting deeper than 64");
+}

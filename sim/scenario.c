@@ -414,7 +414,7 @@ static int get_u64(struct ctx *c, const cJSON *obj, const char *key, bool requir
                    uint64_t max, uint64_t dflt, uint64_t *out)
 {
     const cJSON *j = member(obj, key);
-    int64_t v;
+    int64_t v = 0;
     if (!j) {
         if (required)
             return missing(c, key);
@@ -432,7 +432,7 @@ static int get_u64(struct ctx *c, const cJSON *obj, const char *key, bool requir
 static int get_unsigned(struct ctx *c, const cJSON *obj, const char *key, bool required, unsigned min,
                         unsigned max, unsigned dflt, unsigned *out)
 {
-    uint64_t v;
+    uint64_t v = 0;
     if (get_u64(c, obj, key, required, min, max, dflt, &v) < 0)
         return -1;
     *out = (unsigned)v;
@@ -1333,7 +1333,7 @@ static int load_expect_item(struct ctx *c, const cJSON *obj, unsigned idx, struc
             snprintf(e->path, sizeof e->path, "%s", subj->valuestring);
         break;
     case SCN_EXP_ORDER: {
-        unsigned n, i = 0;
+        unsigned n = 0, i = 0;
         rc = array_count(c, subj, 0, SCN_MAX_ORDER, "filters", &n);
         if (rc == 0 && n < 2)
             rc = err_here(c, "\"order\" needs 2..%d filters, got %u", SCN_MAX_ORDER, n);
@@ -1393,7 +1393,7 @@ static int load_root(struct ctx *c, const cJSON *root)
                                         "guest", "timeline", "run", "expect" };
     struct scenario *s = c->s;
     const cJSON *j;
-    uint64_t version;
+    uint64_t version = 0;
     bool given;
     int rc;
 

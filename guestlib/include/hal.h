@@ -63,6 +63,14 @@ void     hal_safe_halt(void);    /* sti; hlt - atomic, no window between them */
 typedef void (*hal_irq_entry_fn)(uint8_t vector);
 void hal_set_irq_entry(hal_irq_entry_fn entry);
 
+/* Secondary CPUs.  On the apic platform the application processors wait
+ * for INIT and STARTUP IPIs (sent through the Local APIC's ICR); after the
+ * STARTUP IPI a processor starts executing the entry registered here, as a
+ * kernel's real-mode trampoline would eventually jump to its secondary
+ * start-up code.  Register it before sending the IPIs. */
+typedef void (*hal_ap_entry_fn)(void);
+void hal_set_ap_entry(hal_ap_entry_fn entry);
+
 /* ---- a spinlock that works across modeled CPUs ----------------------------- */
 typedef struct hal_spinlock {
     volatile uint32_t owner; /* 0: free; otherwise cpu index + 1 */

@@ -44,6 +44,7 @@ static void cpu_resume_event(void *opaque, uint64_t gen)
     if (gen != cpu->resume_gen || cpu->finished)
         return;
     cpu->resume_queued = false;
+    cpu->started = true;
     cpu->now = cpu->eng->now;
     struct sim_cpu *prev = sim_cpu_current;
     sim_cpu_current = cpu;
@@ -114,15 +115,50 @@ static void cpu_take_interrupt(struct sim_cpu *cpu)
     cpu->iflag = saved_if; /* iret restores EFLAGS */
 }
 
+/* NMI delivery: vector 2 through the same entry, with further NMIs blocked
+ * until its iret; IF is cleared as for any interrupt gate. */
+static void cpu_take_nmi(struct sim_cpu *cpu)
+{
+    struct sim_machine *m = cpu->m;
+    const struct scn_timing *tm = &m->timing;
+    cpu->intc.nmi_ack(cpu->intc.opaque, cpu);
+    cpu->interrupts++;
+    bool saved_if = cpu->iflag;
+    cpu->iflag = false;
+    cpu->in_nmi = true;
+    cpu->depth++;
+    sim_machine_trace_irq(m, cpu, "irq_enter", SIM_NMI_VECTOR);
+    if (tm->irq_entry)
+        sim_cpu_advance(cpu, tm->irq_entry);
+    if (m->entry)
+        m->entry(SIM_NMI_VECTOR);
+    if (tm->irq_return)
+        sim_cpu_advance(cpu, tm->irq_return);
+    sim_machine_trace_irq(m, cpu, "irq_exit", SIM_NMI_VECTOR);
+    cpu->depth--;
+    cpu->in_nmi = false;
+    cpu->iflag = saved_if;
+}
+
+static bool cpu_nmi_ready(struct sim_cpu *cpu)
+{
+    return !cpu->in_nmi && cpu->intc.nmi_pending && cpu->intc.nmi_pending(cpu->intc.opaque, cpu);
+}
+
 void sim_cpu_boundary(struct sim_cpu *cpu)
 {
-    while (cpu->iflag && cpu->intc.pending && cpu->intc.pending(cpu->intc.opaque, cpu)) {
+    for (;;) {
         if (cpu->depth >= 64) {
             sim_machine_violation(cpu->m, "stack_overflow", "interrupt frames nested 64 deep");
             cpu->iflag = false;
-            break;
+            return;
         }
-        cpu_take_interrupt(cpu);
+        if (cpu_nmi_ready(cpu))
+            cpu_take_nmi(cpu);
+        else if (cpu->iflag && cpu->intc.pending && cpu->intc.pending(cpu->intc.opaque, cpu))
+            cpu_take_interrupt(cpu);
+        else
+            return;
     }
 }
 
@@ -134,7 +170,8 @@ void sim_cpu_spend(struct sim_cpu *cpu, uint64_t cycles)
 
 static bool cpu_can_wake(struct sim_cpu *cpu)
 {
-    return cpu->iflag && cpu->intc.pending && cpu->intc.pending(cpu->intc.opaque, cpu);
+    return cpu_nmi_ready(cpu) ||
+           (cpu->iflag && cpu->intc.pending && cpu->intc.pending(cpu->intc.opaque, cpu));
 }
 
 /* Straight-line work is many instructions: an interrupt that arrives in the
@@ -202,6 +239,24 @@ void sim_cpu_kick(struct sim_cpu *cpu)
     if (cpu->resume_queued && cpu->resume_at <= cpu->eng->now)
         return;
     cpu_queue_resume(cpu, cpu->eng->now);
+}
+
+/* INIT: an application processor that has not started waits for its
+ * STARTUP IPI.  A running CPU would be reset, which this model does not do:
+ * the INIT is traced by the Local APIC and otherwise ignored (docs). */
+void sim_cpu_init_ipi(struct sim_cpu *cpu)
+{
+    if (!cpu->started && cpu->state == SIM_CPU_WAIT_INIT)
+        cpu->state = SIM_CPU_WAIT_SIPI;
+}
+
+void sim_cpu_sipi(struct sim_cpu *cpu, uint8_t vector)
+{
+    if (cpu->started || cpu->state != SIM_CPU_WAIT_SIPI)
+        return; /* a second STARTUP IPI is ignored by a running processor */
+    cpu->state = SIM_CPU_RUNNING;
+    cpu->sipi_vector = vector;
+    sim_cpu_start(cpu);
 }
 
 void sim_cpu_set_intr(void *opaque_cpu, int irq_num, int level)

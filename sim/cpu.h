@@ -27,8 +27,18 @@ struct sim_cpu;
 struct sim_cpu_intc {
     bool (*pending)(void *opaque, struct sim_cpu *cpu);
     int (*ack)(void *opaque, struct sim_cpu *cpu);
+    /* NMI: taken whatever IF says, then blocked until the handler's iret
+     * (SDM vol. 3, 6.7.1).  NULL where the platform has no NMI source. */
+    bool (*nmi_pending)(void *opaque, struct sim_cpu *cpu);
+    void (*nmi_ack)(void *opaque, struct sim_cpu *cpu);
     void *opaque;
 };
+
+#define SIM_NMI_VECTOR 2
+
+/* Run state of a processor: an application processor on the apic
+ * platform waits for INIT and a STARTUP IPI before it runs anything. */
+enum sim_cpu_state { SIM_CPU_RUNNING = 0, SIM_CPU_WAIT_INIT, SIM_CPU_WAIT_SIPI };
 
 typedef void (*sim_cpu_main_fn)(struct sim_cpu *cpu);
 
@@ -49,6 +59,10 @@ struct sim_cpu {
     uint64_t resume_gen;   /* only the latest queued resumption counts */
     sim_cycle_t resume_at;
     bool finished;         /* main returned */
+    bool started;          /* its coroutine has been resumed once */
+    bool in_nmi;           /* NMIs blocked until iret */
+    enum sim_cpu_state state;
+    uint8_t sipi_vector;
     unsigned depth;        /* interrupt frames on the stack */
     int level;             /* nesting level reported by the guest core */
     int max_level;
@@ -64,8 +78,11 @@ struct sim_cpu {
 int  sim_cpu_init(struct sim_cpu *cpu, struct sim_machine *m, unsigned index, sim_cpu_main_fn main,
                   size_t stack_size);
 void sim_cpu_free(struct sim_cpu *cpu);
-/* Make the CPU runnable at the current cycle (boot). */
+/* Make the CPU runnable at the current cycle (boot, or after a STARTUP IPI). */
 void sim_cpu_start(struct sim_cpu *cpu);
+/* INIT and STARTUP IPIs accepted by this CPU's Local APIC. */
+void sim_cpu_init_ipi(struct sim_cpu *cpu);
+void sim_cpu_sipi(struct sim_cpu *cpu, uint8_t vector);
 
 /* Called on the executing CPU from HAL calls. */
 void sim_cpu_spend(struct sim_cpu *cpu, uint64_t cycles);      /* advance + boundary */

@@ -43,17 +43,19 @@ void hal_outb(uint16_t port, uint8_t v) { port_out(port, 1, v); }
 void hal_outw(uint16_t port, uint16_t v) { port_out(port, 2, v); }
 void hal_outl(uint16_t port, uint32_t v) { port_out(port, 4, v); }
 
-/* MMIO: nothing is mapped on the pic platform; reads float high. */
+/* MMIO: the access takes effect now; the CPU is charged afterwards. */
 static uint64_t mmio_read(uint64_t addr, unsigned size)
 {
     struct sim_cpu *c = cur();
+    uint64_t v = sim_machine_mmio_read(c->m, c, addr, size);
     sim_cpu_spend(c, c->m->timing.mmio);
-    return size == 8 ? ~0ull : (1ull << (size * 8)) - 1;
+    return v;
 }
 
 static void mmio_write(uint64_t addr, unsigned size, uint64_t v)
 {
     struct sim_cpu *c = cur();
+    sim_machine_mmio_write(c->m, c, addr, size, v);
     sim_cpu_spend(c, c->m->timing.mmio);
 }
 
@@ -66,20 +68,25 @@ void hal_mmio_write16(uint64_t a, uint16_t v) { mmio_write(a, 2, v); }
 void hal_mmio_write32(uint64_t a, uint32_t v) { mmio_write(a, 4, v); }
 void hal_mmio_write64(uint64_t a, uint64_t v) { mmio_write(a, 8, v); }
 
-/* No MSRs are modeled on the pic platform: every access faults (#GP). */
+/* MSRs: the executing CPU's (its Local APIC's); anything else is #GP. */
 bool hal_rdmsr(uint32_t msr, uint64_t *value)
 {
     struct sim_cpu *c = cur();
-    sim_cpu_spend(c, c->m->timing.msr);
-    *value = 0;
-    return false;
+    struct sim_machine *m = c->m;
+    int rc = m->cpu_regs.msr_read ? m->cpu_regs.msr_read(m, c, msr, value) : -1;
+    if (rc != 0)
+        *value = 0;
+    sim_cpu_spend(c, m->timing.msr);
+    return rc == 0;
 }
 
 bool hal_wrmsr(uint32_t msr, uint64_t value)
 {
     struct sim_cpu *c = cur();
-    sim_cpu_spend(c, c->m->timing.msr);
-    return false;
+    struct sim_machine *m = c->m;
+    int rc = m->cpu_regs.msr_write ? m->cpu_regs.msr_write(m, c, msr, value) : -1;
+    sim_cpu_spend(c, m->timing.msr);
+    return rc == 0;
 }
 
 /* sti/cli/popf cost nothing here; sti's boundary is where a pending
@@ -184,6 +191,11 @@ void hal_spin_unlock(hal_spinlock_t *l)
     if (l->owner != c->index + 1)
         sim_machine_violation(c->m, "spinlock_not_owner", "unlock of a lock this CPU does not hold");
     l->owner = 0;
+}
+
+void hal_set_ap_entry(hal_ap_entry_fn entry)
+{
+    cur()->m->ap_entry = entry;
 }
 
 const struct hal_platform *hal_platform(void)

@@ -48,6 +48,54 @@ void sim_machine_port_write(struct sim_machine *m, uint16_t port, unsigned size,
         r->write(r->opaque, port, size, v);
 }
 
+/* ---- memory-mapped registers --------------------------------------------- */
+
+void sim_machine_add_mmio(struct sim_machine *m, uint64_t base, uint64_t len, sim_mmio_read_fn rd,
+                          sim_mmio_write_fn wr, void *opaque)
+{
+    if (m->nmmio >= SIM_MAX_MMIO_RANGES) {
+        fprintf(stderr, "intrsim: too many MMIO ranges\n");
+        abort();
+    }
+    struct sim_mmio_range *r = &m->mmio[m->nmmio++];
+    r->base = base;
+    r->len = len;
+    r->read = rd;
+    r->write = wr;
+    r->opaque = opaque;
+}
+
+static struct sim_mmio_range *mmio_find(struct sim_machine *m, uint64_t addr)
+{
+    for (unsigned i = 0; i < m->nmmio; i++) {
+        struct sim_mmio_range *r = &m->mmio[i];
+        if (addr >= r->base && addr - r->base < r->len)
+            return r;
+    }
+    return NULL;
+}
+
+/* Unmapped memory reads as all ones (a master abort), writes vanish. */
+uint64_t sim_machine_mmio_read(struct sim_machine *m, struct sim_cpu *cpu, uint64_t addr, unsigned size)
+{
+    uint64_t v;
+    if (m->cpu_regs.mmio_read && m->cpu_regs.mmio_read(m, cpu, addr, size, &v))
+        return v;
+    struct sim_mmio_range *r = mmio_find(m, addr);
+    if (r && r->read)
+        return r->read(r->opaque, addr - r->base, size);
+    return size >= 8 ? ~0ull : (1ull << (size * 8)) - 1;
+}
+
+void sim_machine_mmio_write(struct sim_machine *m, struct sim_cpu *cpu, uint64_t addr, unsigned size, uint64_t v)
+{
+    if (m->cpu_regs.mmio_write && m->cpu_regs.mmio_write(m, cpu, addr, size, v))
+        return;
+    struct sim_mmio_range *r = mmio_find(m, addr);
+    if (r && r->write)
+        r->write(r->opaque, addr - r->base, size, v);
+}
+
 /* ---- trace helpers ------------------------------------------------------ */
 
 void sim_machine_violation(struct sim_machine *m, const char *invariant, const char *detail)

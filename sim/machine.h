@@ -22,6 +22,28 @@
 typedef uint32_t (*sim_port_read_fn)(void *opaque, uint16_t port, unsigned size);
 typedef void (*sim_port_write_fn)(void *opaque, uint16_t port, unsigned size, uint32_t v);
 
+typedef uint64_t (*sim_mmio_read_fn)(void *opaque, uint64_t offset, unsigned size);
+typedef void (*sim_mmio_write_fn)(void *opaque, uint64_t offset, unsigned size, uint64_t v);
+
+struct sim_mmio_range {
+    uint64_t base, len;
+    sim_mmio_read_fn read;
+    sim_mmio_write_fn write;
+    void *opaque;
+};
+
+/* Per-CPU register spaces (the Local APIC page, the APIC MSRs): consulted
+ * first, for the executing CPU.  Return true when they claim the access. */
+struct sim_cpu_regs {
+    bool (*mmio_read)(struct sim_machine *m, struct sim_cpu *cpu, uint64_t addr, unsigned size, uint64_t *v);
+    bool (*mmio_write)(struct sim_machine *m, struct sim_cpu *cpu, uint64_t addr, unsigned size, uint64_t v);
+    /* 0, or -1 for #GP */
+    int (*msr_read)(struct sim_machine *m, struct sim_cpu *cpu, uint32_t msr, uint64_t *v);
+    int (*msr_write)(struct sim_machine *m, struct sim_cpu *cpu, uint32_t msr, uint64_t v);
+};
+
+#define SIM_MAX_MMIO_RANGES 16
+
 struct sim_port_range {
     uint16_t base, len;
     sim_port_read_fn read;
@@ -95,6 +117,10 @@ struct sim_machine {
 
     unsigned nports;
     struct sim_port_range ports[SIM_MAX_PORT_RANGES];
+    unsigned nmmio;
+    struct sim_mmio_range mmio[SIM_MAX_MMIO_RANGES];
+    struct sim_cpu_regs cpu_regs;
+    hal_ap_entry_fn ap_entry;
 
     sim_cycle_t until;
     bool stopping;
@@ -118,6 +144,10 @@ void sim_machine_run(struct sim_machine *m);
 void sim_machine_add_ports(struct sim_machine *m, uint16_t base, uint16_t len, sim_port_read_fn rd,
                            sim_port_write_fn wr, void *opaque);
 uint32_t sim_machine_port_read(struct sim_machine *m, uint16_t port, unsigned size);
+void sim_machine_add_mmio(struct sim_machine *m, uint64_t base, uint64_t len, sim_mmio_read_fn rd,
+                          sim_mmio_write_fn wr, void *opaque);
+uint64_t sim_machine_mmio_read(struct sim_machine *m, struct sim_cpu *cpu, uint64_t addr, unsigned size);
+void sim_machine_mmio_write(struct sim_machine *m, struct sim_cpu *cpu, uint64_t addr, unsigned size, uint64_t v);
 void sim_machine_port_write(struct sim_machine *m, uint16_t port, unsigned size, uint32_t v);
 
 void sim_machine_violation(struct sim_machine *m, const char *invariant, const char *detail);

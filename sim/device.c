@@ -134,29 +134,120 @@ static void device_port_write(void *opaque, uint16_t port, unsigned size, uint32
         device_ack(d);
 }
 
-void sim_devices_init(struct sim_machine *m)
+/* ---- pc-testdev: a write of v to port 0x2000+n sets line n's level ------ */
+
+#define TESTDEV_IRQ_PORT 0x2000u
+
+static void testdev_write(void *opaque, uint16_t port, unsigned size, uint32_t v)
+{
+    struct sim_machine *m = opaque;
+    unsigned n = port - TESTDEV_IRQ_PORT;
+    sim_wire_set(&m->testdev_wire[n], 0, (v & 1) != 0);
+}
+
+/* As in QEMU, line n is GSI n at the I/O APIC and, below 16, 8259 input n. */
+static void testdev_pin_set(void *opaque, int n, int level)
+{
+    struct sim_machine *m = opaque;
+    if (m->lapics && (uint32_t)n < m->ngsi && m->gsi[n].io)
+        ioapic_set_irq(m->gsi[n].io, m->gsi[n].pin, level);
+    if (n < 16 && n != 2 && m->has_pic)
+        pic8259_set_irq(&m->pic, n, level);
+}
+
+static int testdev_init(struct sim_machine *m, char *err, unsigned errlen)
+{
+    unsigned n = m->lapics ? m->ngsi : 16;
+    if (n < 16)
+        n = 16;
+    if (n > 256)
+        n = 256;
+    m->testdev_wire = calloc(n, sizeof(*m->testdev_wire));
+    if (!m->testdev_wire) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    for (unsigned i = 0; i < n; i++) {
+        char src[32], dst[32];
+        irq_line_t sink;
+        snprintf(src, sizeof src, "testdev.%u", i);
+        snprintf(dst, sizeof dst, m->lapics ? "gsi%u" : "pic.ir%u", i);
+        irq_line_init(&sink, testdev_pin_set, m, (int)i);
+        sim_wire_init(&m->testdev_wire[i], src, dst, m->timing.line_latency, sink, &m->eng, &m->bus);
+    }
+    sim_machine_add_ports(m, TESTDEV_IRQ_PORT, (uint16_t)n, NULL, testdev_write, m);
+    return 0;
+}
+
+/* A GSI's polarity is a property of the line: every device on it must agree. */
+static int claim_gsi(struct sim_machine *m, uint32_t g, bool active_low, const char *who, char *err,
+                     unsigned errlen)
+{
+    if (g >= m->ngsi || !m->gsi[g].io) {
+        snprintf(err, errlen, "device %s: no I/O APIC input for GSI %u", who, g);
+        return -1;
+    }
+    struct sim_gsi *gs = &m->gsi[g];
+    if (gs->used && gs->active_low != active_low) {
+        snprintf(err, errlen, "device %s: GSI %u is already driven active-%s by another device", who, g,
+                 gs->active_low ? "low" : "high");
+        return -1;
+    }
+    gs->used = true;
+    gs->active_low = active_low;
+    return 0;
+}
+
+/* Routing: an ISA device's line goes to 8259 input `irq`, and on the apic
+ * platform also to the GSI the overrides give; a GSI device's line goes
+ * only to its I/O APIC input. */
+static int device_route(struct sim_machine *m, struct sim_device *d, char *err, unsigned errlen)
+{
+    const struct scn_device *c = d->cfg;
+    char dst[32];
+    irq_line_t sink;
+    if (c->kind == SCN_DEV_GSI) {
+        if (claim_gsi(m, c->gsi, c->polarity == SCN_POL_LOW, c->name, err, errlen) != 0)
+            return -1;
+        snprintf(dst, sizeof dst, "gsi%u", c->gsi);
+        irq_line_init(&sink, sim_line_or_set, &m->gsi[c->gsi].node, 0);
+    } else {
+        int irq = c->isa_irq;
+        if (m->lapics) {
+            bool low;
+            uint32_t g = sim_isa_to_gsi(m, (unsigned)irq, &low);
+            if (claim_gsi(m, g, low, c->name, err, errlen) != 0)
+                return -1;
+            irq_line_init(&m->pic_in[irq].out2, sim_line_or_set, &m->gsi[g].node, 0);
+        }
+        snprintf(dst, sizeof dst, "pic.%s.ir%d", irq < 8 ? "master" : "slave", irq & 7);
+        irq_line_init(&sink, sim_line_or_set, &m->pic_in[irq], 0);
+    }
+    sim_wire_init(&d->wire, c->name, dst, m->timing.line_latency, sink, &m->eng, &m->bus);
+    sim_machine_add_ports(m, c->io_base, 16, device_port_read, device_port_write, d);
+    return 0;
+}
+
+int sim_devices_init(struct sim_machine *m, char *err, unsigned errlen)
 {
     const struct scenario *s = m->scn;
     m->ndevices = s->ndevices;
     m->devices = calloc(s->ndevices ? s->ndevices : 1, sizeof(*m->devices));
     if (!m->devices) {
-        fprintf(stderr, "intrsim: out of memory\n");
-        abort();
+        snprintf(err, errlen, "out of memory");
+        return -1;
     }
     for (unsigned i = 0; i < s->ndevices; i++) {
         struct sim_device *d = &m->devices[i];
-        char dst[32];
         d->m = m;
         d->index = i;
         d->cfg = &s->devices[i];
-        int irq = d->cfg->isa_irq;
-        snprintf(dst, sizeof dst, "pic.%s.ir%d", irq < 8 ? "master" : "slave", irq & 7);
-        /* device -> wired-OR of the devices on that IRQ -> 8259 input */
-        irq_line_t sink;
-        irq_line_init(&sink, sim_line_or_set, &m->pic_in[irq], 0);
-        sim_wire_init(&d->wire, d->cfg->name, dst, m->timing.line_latency, sink, &m->eng, &m->bus);
-        sim_machine_add_ports(m, d->cfg->io_base, 16, device_port_read, device_port_write, d);
+        int rc = d->cfg->kind == SCN_DEV_TESTDEV ? testdev_init(m, err, errlen)
+                                                  : device_route(m, d, err, errlen);
+        if (rc != 0)
+            return -1;
     }
+    return 0;
 }
 
 /* ---- the timeline ------------------------------------------------------- */

@@ -31,10 +31,16 @@ struct guest_op {
     const struct scn_op *op;
 };
 
+struct guest_ipi {
+    const struct scn_ipi *cfg;
+    int number;           /* from intr_request_ipi, or negative */
+};
+
 struct guest_state {
     struct sim_machine *m;
     unsigned ndrv;
     struct guest_drv drv[SCN_MAX_DRIVERS];
+    struct guest_ipi ipi[SCN_MAX_IPIS];
 };
 
 /* The bottom-half hooks of the core take no argument: one machine runs at a
@@ -97,7 +103,10 @@ static void guest_request(struct guest_state *g, int i)
     if (rc == 0) {
         d->registered = true;
         d->released = false;
-        return;
+        if (c->cpu >= 0)
+            rc = intr_set_affinity(c->irq, (unsigned)c->cpu);
+        if (rc == 0)
+            return;
     }
     struct sim_machine *m = g->m;
     struct trace_rec r;
@@ -130,6 +139,16 @@ static void guest_run_op(struct guest_state *g, const struct guest_op *o)
     case SCN_OP_CLI: hal_irq_disable(); break;
     case SCN_OP_STI: hal_irq_enable(); break;
     case SCN_OP_WORK: hal_work(op->cycles); break;
+    case SCN_OP_SET_AFFINITY: intr_set_affinity(op->irq, (unsigned)op->cpu); break;
+    case SCN_OP_SEND_IPI: {
+        int n = g->ipi[op->ipi].number;
+        if (op->dest == SCN_IPI_DEST_CPU)
+            intr_send_ipi((unsigned)op->cpu, n);
+        else
+            intr_send_ipi_all(n, op->dest == SCN_IPI_DEST_ALL);
+        break;
+    }
+    default: break; /* script-mode ops never reach an intr-mode guest */
     }
 }
 
@@ -182,21 +201,17 @@ static unsigned collect_ops(struct guest_state *g, unsigned cpu, struct guest_op
     return n;
 }
 
-void sim_guest_intr_cpu_main(struct sim_cpu *cpu)
+static void guest_ipi_handler(void *arg)
+{
+    const struct guest_ipi *ipi = arg;
+    if (ipi->cfg->work)
+        hal_work(ipi->cfg->work);
+}
+
+/* After boot: the CPU's timed program, then idle with interrupts on. */
+static void guest_run(struct sim_cpu *cpu)
 {
     struct guest_state *g = cpu->m->guest;
-    if (cpu->index == 0) {
-        if (intr_init() != 0)
-            sim_machine_violation(cpu->m, "boot", "intr_init failed");
-    }
-    intr_cpu_init();
-    if (cpu->index == 0) {
-        intr_register_bottom_half_l1(guest_bh_l1);
-        intr_register_bottom_half_l2(guest_bh_l2);
-        for (unsigned i = 0; i < g->ndrv; i++)
-            if (g->drv[i].cfg->request_at == 0)
-                guest_request(g, (int)i);
-    }
     struct trace_rec r;
     trace_rec_init(&r, cpu->eng->now, "boot");
     trace_int(&r, "cpu", cpu->index);
@@ -211,6 +226,43 @@ void sim_guest_intr_cpu_main(struct sim_cpu *cpu)
     free(ops);
     for (;;)
         hal_safe_halt();
+}
+
+/* An application processor, started by the STARTUP IPI the core sent. */
+static void guest_ap_main(void)
+{
+    intr_cpu_init();
+    guest_run(sim_cpu_current);
+}
+
+/* The boot processor: bring the core up, the other CPUs, then the drivers. */
+void sim_guest_intr_cpu_main(struct sim_cpu *cpu)
+{
+    struct guest_state *g = cpu->m->guest;
+    const struct scenario *s = cpu->m->scn;
+    bool apic = cpu->m->lapics != NULL;
+    if (apic)
+        intr_set_legacy_pic_mode(s->legacy_pic == SCN_LEGACY_PIC_VIRTUAL_WIRE ? INTR_PIC_VIRTUAL_WIRE
+                                                                              : INTR_PIC_MASKED);
+    if (intr_init() != 0)
+        sim_machine_violation(cpu->m, "boot", "intr_init failed");
+    intr_cpu_init();
+    if (apic && cpu->m->ncpus > 1) {
+        hal_set_ap_entry(guest_ap_main);
+        int online = intr_smp_boot();
+        if (online != (int)cpu->m->ncpus)
+            sim_machine_violation(cpu->m, "boot", "not every CPU came online");
+    }
+    intr_register_bottom_half_l1(guest_bh_l1);
+    intr_register_bottom_half_l2(guest_bh_l2);
+    for (unsigned i = 0; i < s->nipis; i++) {
+        g->ipi[i].cfg = &s->ipis[i];
+        g->ipi[i].number = intr_request_ipi(guest_ipi_handler, &g->ipi[i]);
+    }
+    for (unsigned i = 0; i < g->ndrv; i++)
+        if (g->drv[i].cfg->request_at == 0)
+            guest_request(g, (int)i);
+    guest_run(cpu);
 }
 
 int sim_guest_intr_init(struct sim_machine *m, char *err, unsigned errlen)

@@ -134,12 +134,15 @@ static void pic_observer(void *opaque, const struct pic8259_event *ev)
     case PIC8259_EV_ISR: name = "pic_isr"; break;
     case PIC8259_EV_EOI: name = "pic_eoi"; break;
     case PIC8259_EV_SPURIOUS: name = "pic_spurious"; break;
+    case PIC8259_EV_IMR: name = "pic_imr"; break;
+    case PIC8259_EV_ELCR: name = "pic_elcr"; break;
     default: return;
     }
     trace_rec_init(&r, m->eng.now, name);
     trace_str(&r, "chip", chip_name[ev->chip & 1]);
-    trace_int(&r, "ir", ev->ir);
-    if (ev->kind == PIC8259_EV_IRR || ev->kind == PIC8259_EV_ISR)
+    if (ev->kind != PIC8259_EV_IMR && ev->kind != PIC8259_EV_ELCR)
+        trace_int(&r, "ir", ev->ir);
+    if (ev->kind != PIC8259_EV_EOI && ev->kind != PIC8259_EV_SPURIOUS)
         trace_int(&r, "value", ev->value);
     trace_emit(&m->bus, &r);
     if (ev->kind == PIC8259_EV_EOI && ev->ir < 0)
@@ -168,8 +171,10 @@ void sim_line_or_set(void *opaque, int n, int level)
         o->asserted++;
     else if (o->asserted)
         o->asserted--;
-    if ((before != 0) != (o->asserted != 0))
+    if ((before != 0) != (o->asserted != 0)) {
         irq_line_set(&o->out, o->asserted != 0);
+        irq_line_set(&o->out2, o->asserted != 0);
+    }
 }
 
 static bool pic_intc_pending(void *opaque, struct sim_cpu *cpu)
@@ -183,6 +188,9 @@ static int pic_intc_ack(void *opaque, struct sim_cpu *cpu)
     return pic8259_intack(&m->pic);
 }
 
+/* The 8259's INT output goes to the CPU's INTR pin on the pic platform and
+ * to the BSP's LINT0 on the apic platform (virtual-wire mode when the guest
+ * programs LINT0 as ExtINT). */
 static void machine_init_pic(struct sim_machine *m)
 {
     struct pic8259_options opt;
@@ -191,10 +199,19 @@ static void machine_init_pic(struct sim_machine *m)
     pic8259_init(&m->pic, &opt);
     m->pic.observer = pic_observer;
     m->pic.observer_opaque = m;
-    irq_line_t cpu_intr;
-    irq_line_init(&cpu_intr, sim_cpu_set_intr, &m->cpus[0], 0);
-    sim_wire_init(&m->pic_int_wire, "pic.int", "cpu0.intr", m->timing.intr_latency, cpu_intr, &m->eng,
-                  &m->bus);
+    irq_line_t sink;
+    if (m->lapics) {
+        irq_line_init(&sink, lapic_set_lint, &m->lapics[0], 0);
+        sim_wire_init(&m->pic_int_wire, "pic.int", "lapic0.lint0", m->timing.intr_latency, sink, &m->eng,
+                      &m->bus);
+    } else {
+        irq_line_init(&sink, sim_cpu_set_intr, &m->cpus[0], 0);
+        sim_wire_init(&m->pic_int_wire, "pic.int", "cpu0.intr", m->timing.intr_latency, sink, &m->eng,
+                      &m->bus);
+        m->cpus[0].intc.pending = pic_intc_pending;
+        m->cpus[0].intc.ack = pic_intc_ack;
+        m->cpus[0].intc.opaque = m;
+    }
     m->pic.intr = sim_wire_line(&m->pic_int_wire);
     for (int i = 0; i < 16; i++) {
         m->pic_in[i].asserted = 0;
@@ -203,9 +220,6 @@ static void machine_init_pic(struct sim_machine *m)
     sim_machine_add_ports(m, PIC_MASTER_CMD, 2, pic_port_read, pic_port_write, m);
     sim_machine_add_ports(m, PIC_SLAVE_CMD, 2, pic_port_read, pic_port_write, m);
     sim_machine_add_ports(m, PIC_ELCR1, 2, pic_port_read, pic_port_write, m);
-    m->cpus[0].intc.pending = pic_intc_pending;
-    m->cpus[0].intc.ack = pic_intc_ack;
-    m->cpus[0].intc.opaque = m;
 }
 
 /* ---- life cycle --------------------------------------------------------- */
@@ -227,6 +241,26 @@ static void end_event(void *opaque, uint64_t arg)
     sim_engine_stop(&m->eng);
 }
 
+/* Every CPU's coroutine starts here.  The BSP (and every CPU on the pic
+ * platform or in script mode) runs the guest program; an application
+ * processor on the apic platform is only started by a STARTUP IPI, and then
+ * runs the entry the guest registered with hal_set_ap_entry(). */
+static void cpu_main(struct sim_cpu *cpu)
+{
+    struct sim_machine *m = cpu->m;
+    if (m->scn->mode == SCN_GUEST_SCRIPT) {
+        sim_guest_script_cpu_main(cpu);
+    } else if (cpu->index == 0 || !m->lapics) {
+        sim_guest_intr_cpu_main(cpu);
+    } else if (m->ap_entry) {
+        m->ap_entry();
+    } else {
+        sim_machine_violation(m, "no_ap_entry", "a STARTUP IPI reached a CPU with no AP entry registered");
+    }
+    for (;;)
+        sim_cpu_halt(cpu);
+}
+
 int sim_machine_init(struct sim_machine *m, const struct scenario *s, char *err, unsigned errlen)
 {
     memset(m, 0, sizeof(*m));
@@ -243,17 +277,23 @@ int sim_machine_init(struct sim_machine *m, const struct scenario *s, char *err,
         return -1;
     }
     for (unsigned i = 0; i < m->ncpus; i++) {
-        if (sim_cpu_init(&m->cpus[i], m, i, sim_guest_intr_cpu_main, 256 * 1024) != 0) {
+        if (sim_cpu_init(&m->cpus[i], m, i, cpu_main, 256 * 1024) != 0) {
             snprintf(err, errlen, "cannot allocate the stack of CPU %u", i);
             return -1;
         }
     }
     machine_platform(m);
+    if (s->machine.platform == SCN_PLATFORM_APIC && sim_apic_init(m, err, errlen) != 0)
+        return -1;
     if (m->has_pic)
         machine_init_pic(m);
-    sim_devices_init(m);
-    if (sim_guest_intr_init(m, err, errlen) != 0)
+    if (sim_devices_init(m, err, errlen) != 0)
         return -1;
+    if (s->mode == SCN_GUEST_INTR && sim_guest_intr_init(m, err, errlen) != 0)
+        return -1;
+    /* power-on line levels, before anyone observes: an active-low GSI idles high */
+    if (m->lapics)
+        sim_apic_settle_lines(m);
     return 0;
 }
 
@@ -265,8 +305,10 @@ void sim_machine_free(struct sim_machine *m)
             sim_cpu_free(&m->cpus[i]);
     free(m->cpus);
     free(m->devices);
+    free(m->testdev_wire);
     free(m->timeline.fired);
     free(m->timeline.matches);
+    sim_apic_free(m);
     sim_engine_free(&m->eng);
     m->cpus = NULL;
     m->devices = NULL;
@@ -277,7 +319,8 @@ void sim_machine_run(struct sim_machine *m)
     sim_schedule(&m->eng, m->until, SIM_PHASE_END, end_event, m, 0);
     sim_timeline_init(m);
     for (unsigned i = 0; i < m->ncpus; i++)
-        sim_cpu_start(&m->cpus[i]);
+        if (m->cpus[i].state == SIM_CPU_RUNNING)
+            sim_cpu_start(&m->cpus[i]);
     while (sim_engine_step(&m->eng))
         ;
 }
@@ -307,12 +350,15 @@ int sim_machine_state(const struct sim_machine *m, const char *path, int64_t *va
         else return -1;
         return 0;
     }
+    if (strncmp(path, "lapic", 5) == 0 || strncmp(path, "ioapic", 6) == 0)
+        return sim_apic_state(m, path, value);
     if (sscanf(path, "cpu%u.%15s", &idx, reg) == 2 && idx < m->ncpus) {
         const struct sim_cpu *c = &m->cpus[idx];
         if (strcmp(reg, "if") == 0) *value = c->iflag;
         else if (strcmp(reg, "level") == 0) *value = c->level;
         else if (strcmp(reg, "depth") == 0) *value = c->depth;
         else if (strcmp(reg, "interrupts") == 0) *value = (int64_t)c->interrupts;
+        else if (strcmp(reg, "halted") == 0) *value = c->halted;
         else return -1;
         return 0;
     }

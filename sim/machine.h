@@ -11,6 +11,8 @@
 #include "cpu.h"
 #include "engine.h"
 #include "hal.h"
+#include "ioapic.h"
+#include "lapic.h"
 #include "pic8259.h"
 #include "prng.h"
 #include "scenario.h"
@@ -52,10 +54,28 @@ struct sim_port_range {
 };
 
 /* Wired-OR of the device lines that share one controller input (shared
- * level-triggered lines), so the controller sees one level. */
+ * level-triggered lines), so the controller sees one level.  On the apic
+ * platform an ISA line fans out to the 8259 input and its I/O APIC pin. */
 struct sim_line_or {
     unsigned asserted;
     irq_line_t out;
+    irq_line_t out2;
+};
+
+/* One GSI: the wired-OR of its device lines, into an I/O APIC pin at the
+ * line's electrical polarity. */
+struct sim_gsi {
+    struct sim_line_or node;
+    ioapic_t *io;
+    int pin;
+    uint32_t gsi;
+    bool active_low;
+    bool used;
+};
+
+struct sim_ioapic_ctx {
+    struct sim_machine *m;
+    int index;
 };
 
 /* A scenario device: one legacy interrupt source and a status/ack block. */
@@ -130,6 +150,21 @@ struct sim_machine {
 
     struct sim_timeline timeline;
 
+    /* the apic platform (apic.c) */
+    lapic_t *lapics;
+    uint64_t *timer_gen;
+    lapic_t **apic_scratch;
+    enum lapic_lowest_rule lowest_rule;
+    unsigned lowest_rr;
+    unsigned nioapics;
+    ioapic_t ioapics[HAL_MAX_IOAPICS];
+    struct sim_ioapic_ctx ioapic_ctx[HAL_MAX_IOAPICS];
+    uint32_t ngsi;
+    struct sim_gsi *gsi;
+    struct sim_wire *testdev_wire;
+    struct sim_wire lint0_wire;
+    uint64_t check_failures;   /* script-mode checks that failed */
+
     /* guest-side state owned by the guest program (guest_intr.c) */
     void *guest;
 };
@@ -161,8 +196,20 @@ int sim_machine_state(const struct sim_machine *m, const char *path, int64_t *va
 void sim_device_assert(struct sim_device *d);
 void sim_device_deassert(struct sim_device *d);
 void sim_device_pulse(struct sim_device *d, uint64_t width);
-void sim_devices_init(struct sim_machine *m);
+int  sim_devices_init(struct sim_machine *m, char *err, unsigned errlen);
 void sim_timeline_init(struct sim_machine *m);
+
+/* The apic platform (apic.c). */
+int  sim_apic_init(struct sim_machine *m, char *err, unsigned errlen);
+void sim_apic_free(struct sim_machine *m);
+void sim_apic_route(struct sim_machine *m, const struct apic_msg *msg);
+int  sim_gsi_lookup(const struct sim_machine *m, uint32_t gsi);
+uint32_t sim_isa_to_gsi(const struct sim_machine *m, unsigned isa, bool *active_low);
+void sim_apic_settle_lines(struct sim_machine *m);
+int  sim_apic_state(const struct sim_machine *m, const char *path, int64_t *value);
+
+/* The guest program for guest.mode "script" (guest_script.c). */
+void sim_guest_script_cpu_main(struct sim_cpu *cpu);
 
 /* The guest program for guest.mode "intr" (guest_intr.c). */
 int  sim_guest_intr_init(struct sim_machine *m, char *err, unsigned errlen);

@@ -40,6 +40,7 @@ static void emit_end(struct sim_machine *m, const struct summary *sum, unsigned 
     trace_int(&r, "max_level", m->max_level);
     trace_int(&r, "violations", (int64_t)m->violations);
     trace_int(&r, "expect_failed", failed);
+    trace_int(&r, "check_failed", (int64_t)m->check_failures);
     trace_emit(&m->bus, &r);
 }
 
@@ -90,7 +91,7 @@ static int run_loaded(struct run_ctx *c, const struct sim_run_opts *o)
         if (o->trace)
             fprintf(o->out, "\ntrace: %s (%" PRIu64 " lines)\n", o->trace, c->tf.lines);
     }
-    bool failed = c->x.failed || m->violations;
+    bool failed = c->x.failed || m->violations || m->check_failures;
     if (failed) {
         for (unsigned i = 0; i < c->scn.nexpect; i++)
             if (!c->x.ok[i])
@@ -99,6 +100,9 @@ static int run_loaded(struct run_ctx *c, const struct sim_run_opts *o)
         if (m->violations)
             fprintf(o->err, "%s: %" PRIu64 " invariant violation%s (see the trace's violation events)\n",
                     c->scn.file, m->violations, m->violations == 1 ? "" : "s");
+        if (m->check_failures)
+            fprintf(o->err, "%s: %" PRIu64 " script check%s failed (see the trace's check events)\n",
+                    c->scn.file, m->check_failures, m->check_failures == 1 ? "" : "s");
     }
     return failed ? SIM_EXIT_FAIL : SIM_EXIT_OK;
 }

@@ -11,11 +11,13 @@
  */
 #include "scenario.h"
 
+#include "hal.h"
 #include "intr.h"
 #include "jsonloc.h"
 
 #include <cJSON.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +31,14 @@
 _Static_assert(SCN_MAX_DEPTH <= JSONLOC_MAX_DEPTH, "jsonloc cannot check that deep");
 _Static_assert(INTR_TRIGGER_EDGE == 0 && INTR_TRIGGER_LEVEL_LOW == 1 && INTR_TRIGGER_LEVEL_HIGH == 2,
                "docs/scenario-format.md lists these values");
+_Static_assert(SCN_MAX_IOAPICS == HAL_MAX_IOAPICS && SCN_MAX_OVERRIDES == HAL_MAX_OVERRIDES &&
+               SCN_MAX_CPUS == HAL_MAX_CPUS, "the scenario limits are the HAL's");
+_Static_assert((int)SCN_ISO_POL_CONFORMS == (int)HAL_POL_CONFORMS && (int)SCN_ISO_POL_HIGH == (int)HAL_POL_HIGH &&
+               (int)SCN_ISO_POL_LOW == (int)HAL_POL_LOW, "override polarity = MADT flags = enum hal_polarity");
+_Static_assert((int)SCN_ISO_TRIG_CONFORMS == (int)HAL_TRIG_CONFORMS && (int)SCN_ISO_TRIG_EDGE == (int)HAL_TRIG_EDGE &&
+               (int)SCN_ISO_TRIG_LEVEL == (int)HAL_TRIG_LEVEL, "override trigger = MADT flags = enum hal_trigger_mode");
+_Static_assert(SCN_DEVICE_IO_BASE + SCN_DEVICE_IO_STRIDE * SCN_MAX_DEVICES <= SCN_TESTDEV_PORT,
+               "device register blocks stay below the pc-testdev's ports");
 
 /* ---- names the format knows ------------------------------------------- */
 
@@ -39,6 +49,8 @@ static const char *const k_event_names[] = {
     "intr_request", "intr_release", "intr_disable", "intr_enable", "intr_unhandled",
     "intr_spurious_disable", "intr_stray", "intr_spurious", "intr_migrate", "intr_replay",
     "intr_error", "boot", "violation", "expect", "end",
+    /* added with the apic platform and script mode */
+    "mark", "ioapic_irr", "lapic_timer", "lapic_error", "init", "sipi", "cpu_online",
 };
 /* "ev" first, then the event fields a filter may test. */
 static const char *const k_filter_keys[] = {
@@ -48,15 +60,23 @@ static const char *const k_filter_keys[] = {
     /* also in docs/trace-format.md: intr_request's "shared", the end record's counters */
     "shared", "cycles", "interrupts", "spurious", "stray", "unhandled", "max_level", "violations",
     "expect_failed",
+    /* added with the apic platform and script mode */
+    "apic", "src_cpu", "dst_cpu", "shorthand", "trigger", "remote_irr", "ppr", "tpr", "esr", "gsi",
+    "dest_mode", "status", "ipi", "label", "got", "want",
 };
-static const char *const k_state_paths[] = {
+
+/* State paths (check_state_path): the 8259 registers by name, the rest by
+ * grammar with indices. */
+static const char *const k_pic_states[] = {
     "pic.master.irr", "pic.master.isr", "pic.master.imr", "pic.master.elcr",
     "pic.slave.irr",  "pic.slave.isr",  "pic.slave.imr",  "pic.slave.elcr",
-    /* for suggestions only: cpu<N>.<reg> is parsed */
-    "cpu0.if", "cpu0.level", "cpu0.depth", "cpu0.interrupts",
 };
-#define N_PIC_STATES 8
-static const char *const k_cpu_regs[] = { "if", "level", "depth", "interrupts" };
+static const char *const k_cpu_regs[] = { "if", "level", "depth", "interrupts", "halted" };
+static const char *const k_lapic_regs[] = { "id", "tpr", "ppr", "apr", "svr", "esr", "ldr", "isr_count",
+                                            "irr_count", "tmr_count", "timer_current" };
+static const char *const k_lapic_vecregs[] = { "isr", "irr", "tmr" };   /* lapic<N>.isr.<vector> */
+static const char *const k_ioapic_fields[] = { "remote_irr", "mask", "vector", "dest", "trigger", "polarity",
+                                               "delivery_status" };
 
 #define N_OF(a) ((unsigned)(sizeof(a) / sizeof((a)[0])))
 
@@ -459,14 +479,19 @@ static int get_string(struct ctx *c, const cJSON *obj, const char *key, bool req
 {
     const cJSON *j = member(obj, key);
     *out = NULL;
-    if (!j)
-        return required ? missing(c, key) : 0;
+    if (!j) {
+        if (!required)
+            return 0;
+        missing(c, key);
+        return -1;
+    }
     push_key(c, key, 0);
     int rc = expect_type(c, j, cJSON_String, "a string");
     pop(c);
-    if (rc == 0)
-        *out = j->valuestring ? j->valuestring : "";
-    return rc;
+    if (rc != 0)
+        return -1;
+    *out = j->valuestring ? j->valuestring : "";
+    return 0;
 }
 
 /* One of names (index in *out); absent: dflt, or an error when dflt < 0. */
@@ -580,6 +605,134 @@ static int array_count(struct ctx *c, const cJSON *arr, unsigned min, unsigned m
     return 0;
 }
 
+/* ---- more typed access: hex-capable integers, errors at an optional key ---- */
+
+/* An error at obj's `key` when it is present, else at obj itself (for a
+ * rule that involves a value that may have been defaulted). */
+static int err_member(struct ctx *c, const cJSON *obj, const char *key, const char *fmt, ...) ATTR_PRINTF(4, 5);
+static int err_member(struct ctx *c, const cJSON *obj, const char *key, const char *fmt, ...)
+{
+    va_list ap;
+    bool has = member(obj, key) != NULL;
+    if (has)
+        push_key(c, key, 0);
+    va_start(ap, fmt);
+    verr(c, false, fmt, ap);
+    va_end(ap);
+    if (has)
+        pop(c);
+    return -1;
+}
+
+/* The unknown or misplaced key `key` of the object at the current path. */
+static int err_at_key(struct ctx *c, const char *key, const char *fmt, ...) ATTR_PRINTF(3, 4);
+static int err_at_key(struct ctx *c, const char *key, const char *fmt, ...)
+{
+    va_list ap;
+    push_key(c, key, 0);
+    va_start(ap, fmt);
+    verr(c, true, fmt, ap);
+    va_end(ap);
+    pop(c);
+    return -1;
+}
+
+static int hex_digit(char ch)
+{
+    if (ch >= '0' && ch <= '9')
+        return ch - '0';
+    if (ch >= 'a' && ch <= 'f')
+        return ch - 'a' + 10;
+    if (ch >= 'A' && ch <= 'F')
+        return ch - 'A' + 10;
+    return -1;
+}
+
+/* A bound as the docs write it: decimal below 256, hex above. */
+static const char *u64_text(uint64_t v, char *buf, size_t size)
+{
+    if (v < 256)
+        snprintf(buf, size, "%" PRIu64, v);
+    else
+        snprintf(buf, size, "0x%" PRIx64, v);
+    return buf;
+}
+
+/* The value at the current path as written: a number's literal, or a
+ * string quoted. */
+static const char *written(const struct ctx *c, const cJSON *j, char *buf, size_t size)
+{
+    if (cJSON_IsString(j))
+        return show(j->valuestring ? j->valuestring : "", buf, size);
+    return literal_here(c, buf, size);
+}
+
+/* An integer at the current path written as a JSON integer (0..2^53) or as
+ * a "0x..." hex string (up to 2^64-1), checked against [min, max]. */
+static int hex_value(struct ctx *c, const cJSON *j, uint64_t min, uint64_t max, uint64_t *out)
+{
+    char got[SHOW_MAX + 16], a[24], b[24];
+    uint64_t v = 0;
+    if (cJSON_IsString(j)) {
+        const char *p = j->valuestring ? j->valuestring : "";
+        written(c, j, got, sizeof got);
+        if (!(p[0] == '0' && (p[1] == 'x' || p[1] == 'X')))
+            return err_here(c, "expected an integer or a \"0x...\" hex string, got the string %s", got);
+        if (!p[2])
+            return err_here(c, "%s: no hex digits after \"0x\"", got);
+        for (size_t i = 2; p[i]; i++) {
+            int d = hex_digit(p[i]);
+            if (d < 0) {
+                unsigned char ch = (unsigned char)p[i];
+                if (ch > 0x20 && ch < 0x7f)
+                    return err_here(c, "%s: '%c' is not a hex digit", got, ch);
+                return err_here(c, "%s: byte 0x%02x is not a hex digit", got, ch);
+            }
+            if (v >> 60)
+                return err_here(c, "%s does not fit in 64 bits (at most 0xffffffffffffffff)", got);
+            v = v << 4 | (uint64_t)d;
+        }
+    } else if (cJSON_IsNumber(j)) {
+        int64_t iv = 0;
+        double dv = j->valuedouble;
+        if (!(dv >= -JSONLOC_INT_LIMIT && dv <= JSONLOC_INT_LIMIT))
+            return err_here(c, "huge number %s: JSON integers are limited to 2^53; write larger values as a "
+                               "\"0x...\" string",
+                            literal_here(c, got, sizeof got));
+        if (int_value(c, j, 0, (int64_t)SCN_INT_MAX, &iv) < 0)
+            return -1;
+        v = (uint64_t)iv;
+        written(c, j, got, sizeof got);
+    } else {
+        return err_here(c, "expected an integer or a \"0x...\" hex string, got %s", type_name(j));
+    }
+    if (v < min || v > max)
+        return err_here(c, "must be %s..%s, got %s", u64_text(min, a, sizeof a), u64_text(max, b, sizeof b), got);
+    *out = v;
+    return 0;
+}
+
+static int get_hex(struct ctx *c, const cJSON *obj, const char *key, bool required, uint64_t min, uint64_t max,
+                   uint64_t dflt, uint64_t *out, bool *given)
+{
+    const cJSON *j = member(obj, key);
+    uint64_t v = 0;
+    if (given)
+        *given = j != NULL;
+    if (!j) {
+        if (required)
+            return missing(c, key);
+        *out = dflt;
+        return 0;
+    }
+    push_key(c, key, 0);
+    int rc = hex_value(c, j, min, max, &v);
+    pop(c);
+    if (rc == 0)
+        *out = v;
+    return rc;
+}
+
 /* ---- references -------------------------------------------------------------- */
 
 /* "unknown device "x"; did you mean "y"?" or, without a close name, the
@@ -628,12 +781,150 @@ static int driver_ref(struct ctx *c, const char *v, int *out)
     return ref_error(c, "driver", v, names, s->ndrivers, scenario_find_device(s, v) >= 0 ? "device" : NULL);
 }
 
+static int ipi_ref(struct ctx *c, const char *v, int *out)
+{
+    const char *names[SCN_MAX_IPIS];
+    const struct scenario *s = c->s;
+    int i = scenario_find_ipi(s, v);
+    if (i >= 0) {
+        *out = i;
+        return 0;
+    }
+    for (unsigned k = 0; k < s->nipis; k++)
+        names[k] = s->ipis[k].name;
+    return ref_error(c, "ipi", v, names, s->nipis, NULL);
+}
+
 static int cpu_ref(struct ctx *c, int64_t cpu)
 {
     if (cpu >= 0 && cpu < (int64_t)c->s->machine.cpus)
         return 0;
     return err_here(c, "cpu %lld does not exist: the machine has %u CPU%s (0..%u)", (long long)cpu,
                     c->s->machine.cpus, c->s->machine.cpus == 1 ? "" : "s", c->s->machine.cpus - 1);
+}
+
+/* A CPU index at obj's `key` (the current path is obj). */
+static int get_cpu(struct ctx *c, const cJSON *obj, const char *key, bool required, int *out)
+{
+    const cJSON *j = member(obj, key);
+    int64_t v = -1;
+    if (!j) {
+        *out = -1;
+        return required ? missing(c, key) : 0;
+    }
+    push_key(c, key, 0);
+    int rc = int_value(c, j, 0, (int64_t)SCN_INT_MAX, &v);
+    if (rc == 0)
+        rc = cpu_ref(c, v);
+    pop(c);
+    *out = rc == 0 ? (int)v : -1;
+    return rc;
+}
+
+static bool is_apic(const struct ctx *c)
+{
+    return c->s->machine.platform == SCN_PLATFORM_APIC;
+}
+
+/* "0..23, 24..47": the GSIs the I/O APICs take. */
+static const char *gsi_ranges(const struct scenario *s, char *buf, size_t size)
+{
+    size_t o = 0;
+    if (size)
+        buf[0] = '\0';
+    for (unsigned i = 0; i < s->machine.nioapics && i < SCN_MAX_IOAPICS && o < size; i++) {
+        const struct scn_ioapic *io = &s->machine.ioapics[i];
+        int w = snprintf(buf + o, size - o, "%s%" PRIu32 "..%" PRIu64, i ? ", " : "", io->gsi_base,
+                         (uint64_t)io->gsi_base + io->pins - 1);
+        if (w < 0)
+            break;
+        o += (size_t)w;
+    }
+    return buf;
+}
+
+/* The GSI at the current path must be an I/O APIC input. */
+static int gsi_ref(struct ctx *c, uint64_t gsi)
+{
+    char r[160];
+    if (scenario_gsi_ioapic(c->s, gsi, NULL) >= 0)
+        return 0;
+    return err_here(c, "GSI %" PRIu64 " is not an input of any I/O APIC (they take GSIs %s)", gsi,
+                    gsi_ranges(c->s, r, sizeof r));
+}
+
+/* An irq number as the core's API takes it, at the current path: on pic an
+ * ISA IRQ 0..15; on apic 0..15 are ISA IRQs (reaching the I/O APIC input the
+ * overrides name) and 16 and up are GSIs.  `what` names the value when it
+ * was defaulted ("the device's irq 5"), NULL when written here. */
+static int irq_check(struct ctx *c, uint64_t irq, const char *what)
+{
+    char r[160], lit[SHOW_MAX + 8], w[64];
+    const struct scenario *s = c->s;
+    if (!what) {
+        snprintf(w, sizeof w, "irq %s", literal_here(c, lit, sizeof lit));
+        what = w;
+    }
+    if (!is_apic(c)) {
+        if (irq < SCN_ISA_IRQS)
+            return 0;
+        return err_here(c, "%s: must be 0..15 (an ISA IRQ on the pic platform)", what);
+    }
+    if (irq < SCN_ISA_IRQS) {
+        int ovr = -1;
+        uint32_t gsi = scenario_isa_gsi(s, (unsigned)irq, &ovr);
+        if (scenario_gsi_ioapic(s, gsi, NULL) >= 0)
+            return 0;
+        if (ovr >= 0)
+            return err_here(c, "%s is ISA IRQ %" PRIu64 ", routed to GSI %" PRIu32 " by machine.overrides[%d], which "
+                               "is not an input of any I/O APIC (they take GSIs %s)",
+                            what, irq, gsi, ovr, gsi_ranges(s, r, sizeof r));
+        return err_here(c, "%s is ISA IRQ %" PRIu64 " (GSI %" PRIu32 "), which is not an input of any I/O APIC "
+                           "(they take GSIs %s)",
+                        what, irq, gsi, gsi_ranges(s, r, sizeof r));
+    }
+    if (scenario_gsi_ioapic(s, irq, NULL) >= 0)
+        return 0;
+    return err_here(c, "%s is GSI %" PRIu64 ", which is not an input of any I/O APIC (they take GSIs %s; "
+                       "irq 0..15 are ISA IRQs)",
+                    what, irq, gsi_ranges(s, r, sizeof r));
+}
+
+/* obj's "irq" (required): an irq number as above. */
+static int get_irq(struct ctx *c, const cJSON *obj, unsigned *out)
+{
+    const cJSON *j = member(obj, "irq");
+    int64_t v = 0;
+    if (!j)
+        return missing(c, "irq");
+    push_key(c, "irq", 0);
+    int rc = is_apic(c) ? int_value(c, j, 0, SCN_MAX_GSI, &v) : int_value(c, j, 0, SCN_ISA_IRQS - 1, &v);
+    if (rc == 0)
+        rc = irq_check(c, (uint64_t)v, NULL);
+    pop(c);
+    if (rc == 0)
+        *out = (unsigned)v;
+    return rc;
+}
+
+/* The irq number the core knows a GSI by: the ISA IRQ routed there (by an
+ * override, or identity for an ISA IRQ without one), else the GSI when it is
+ * 16 or more.  False for a GSI below 16 that no ISA IRQ reaches. */
+static bool gsi_irq_number(const struct scenario *s, uint32_t gsi, unsigned *irq)
+{
+    for (unsigned i = 0; i < s->machine.noverrides && i < SCN_MAX_OVERRIDES; i++) {
+        if (s->machine.overrides[i].gsi == gsi) {
+            *irq = s->machine.overrides[i].isa_irq;
+            return true;
+        }
+    }
+    if (gsi < SCN_ISA_IRQS) {
+        int ovr;
+        if (scenario_isa_gsi(s, gsi, &ovr) != gsi)
+            return false;
+    }
+    *irq = gsi;
+    return true;
 }
 
 /* ---- filters ------------------------------------------------------------------- */
@@ -688,6 +979,8 @@ static int load_filter(struct ctx *c, const cJSON *obj, struct scn_filter *f)
                 goto fail;
             if (strcmp(k, "device") == 0 && scenario_find_driver(c->s, v) < 0 && device_ref(c, v, &dummy) < 0)
                 goto fail;
+            if (strcmp(k, "ipi") == 0 && ipi_ref(c, v, &dummy) < 0)
+                goto fail;
             kv->is_str = true;
             memcpy(kv->s, v, n + 1);
         } else if (cJSON_IsBool(m)) {
@@ -696,7 +989,8 @@ static int load_filter(struct ctx *c, const cJSON *obj, struct scn_filter *f)
         } else if (cJSON_IsNumber(m)) {
             if (int_value(c, m, -(int64_t)SCN_INT_MAX, (int64_t)SCN_INT_MAX, &kv->i) < 0)
                 goto fail;
-            if (strcmp(k, "cpu") == 0 && cpu_ref(c, kv->i) < 0)
+            if ((strcmp(k, "cpu") == 0 || strcmp(k, "src_cpu") == 0 || strcmp(k, "dst_cpu") == 0) &&
+                cpu_ref(c, kv->i) < 0)
                 goto fail;
         } else {
             err_here(c, "expected a string, an integer or a boolean, got %s", type_name(m));
@@ -727,16 +1021,22 @@ void scenario_timing_preset(struct scn_timing *t, bool zero)
     t->mmio = SCN_DEFAULT_MMIO;
     t->msr = SCN_DEFAULT_MSR;
     t->pause = SCN_DEFAULT_PAUSE;
+    t->ipi_latency = SCN_DEFAULT_IPI_LATENCY;
+    t->msg_latency = SCN_DEFAULT_MSG_LATENCY;
+    t->eoi_broadcast_latency = SCN_DEFAULT_EOI_BROADCAST_LATENCY;
 }
 
 static int load_timing(struct ctx *c, const cJSON *obj, struct scn_machine *m)
 {
     static const char *const keys[] = { "preset", "line_latency", "intr_latency", "inta_latency", "irq_entry",
-                                        "irq_return", "port_io", "mmio", "msr", "pause" };
+                                        "irq_return", "port_io", "mmio", "msr", "pause", "ipi_latency",
+                                        "msg_latency", "eoi_broadcast_latency" };
     static const char *const presets[] = { "default", "zero" };
     struct scn_timing *t = &m->timing;
     uint64_t *fields[] = { &t->line_latency, &t->intr_latency, &t->inta_latency, &t->irq_entry,
-                           &t->irq_return, &t->port_io, &t->mmio, &t->msr, &t->pause };
+                           &t->irq_return, &t->port_io, &t->mmio, &t->msr, &t->pause, &t->ipi_latency,
+                           &t->msg_latency, &t->eoi_broadcast_latency };
+    _Static_assert(N_OF(keys) == N_OF(fields) + 1, "one key per field");
     int preset = 0;
     if (check_object(c, obj, keys, N_OF(keys), "key") < 0)
         return -1;
@@ -750,27 +1050,240 @@ static int load_timing(struct ctx *c, const cJSON *obj, struct scn_machine *m)
     return 0;
 }
 
+/* A 4 KiB-aligned MMIO window base at obj's `key`. */
+static int get_window(struct ctx *c, const cJSON *obj, const char *key, uint64_t dflt, uint64_t *out)
+{
+    char got[SHOW_MAX + 16];
+    bool given = false;
+    if (get_hex(c, obj, key, false, 0, UINT64_MAX, dflt, out, &given) < 0)
+        return -1;
+    if (given && (*out & (SCN_MMIO_WINDOW - 1))) {
+        push_key(c, key, 0);
+        err_here(c, "must be 4 KiB aligned (a multiple of 0x1000), got %s",
+                 written(c, member(obj, key), got, sizeof got));
+        pop(c);
+        return -1;
+    }
+    return 0;
+}
+
+static int load_lapic(struct ctx *c, const cJSON *obj, struct scn_lapic *l)
+{
+    static const char *const keys[] = { "lowest_priority", "directed_eoi", "timer_shift", "base" };
+    static const char *const lowpri[] = { "sdm", "kvm", "qemu" };   /* enum scn_lowest_priority */
+    int lp = SCN_LOWPRI_SDM;
+    if (check_object(c, obj, keys, N_OF(keys), "key") < 0)
+        return -1;
+    if (get_enum(c, obj, "lowest_priority", lowpri, N_OF(lowpri), SCN_LOWPRI_SDM, &lp) < 0)
+        return -1;
+    l->lowest_priority = (enum scn_lowest_priority)lp;
+    if (get_bool(c, obj, "directed_eoi", false, &l->directed_eoi) < 0)
+        return -1;
+    if (get_unsigned(c, obj, "timer_shift", false, 0, SCN_MAX_TIMER_SHIFT, 0, &l->timer_shift) < 0)
+        return -1;
+    return get_window(c, obj, "base", SCN_DEFAULT_LAPIC_BASE, &l->base);
+}
+
+/* ioapics[i] at the current path; ioapics[0..i-1] are loaded. */
+static int load_ioapic(struct ctx *c, const cJSON *obj, unsigned i)
+{
+    static const char *const keys[] = { "id", "gsi_base", "pins", "version", "base" };
+    struct scn_machine *m = &c->s->machine;
+    struct scn_ioapic *io = &m->ioapics[i];
+    uint64_t gsi_base = 0, version = 0, last;
+    char got[SHOW_MAX + 16];
+    bool given = false;
+
+    if (check_object(c, obj, keys, N_OF(keys), "key") < 0)
+        return -1;
+    if (get_unsigned(c, obj, "pins", false, 1, SCN_MAX_IOAPIC_PINS, SCN_DEFAULT_IOAPIC_PINS, &io->pins) < 0)
+        return -1;
+    uint64_t dflt = i == 0 ? 0 : (uint64_t)m->ioapics[i - 1].gsi_base + m->ioapics[i - 1].pins;
+    if (get_u64(c, obj, "gsi_base", false, 0, SCN_MAX_GSI, dflt, &gsi_base) < 0)
+        return -1;
+    last = gsi_base + io->pins - 1;
+    if (last > SCN_MAX_GSI)
+        return err_member(c, obj, "gsi_base",
+                          "GSIs %" PRIu64 "..%" PRIu64 " go beyond the last GSI, 0xffffffff%s", gsi_base, last,
+                          member(obj, "gsi_base") ? "" : " (the default gsi_base follows the previous I/O APIC)");
+    io->gsi_base = (uint32_t)gsi_base;
+    if (get_unsigned(c, obj, "id", false, 0, SCN_MAX_IOAPIC_ID, (m->cpus + i) % (SCN_MAX_IOAPIC_ID + 1), &io->id) < 0)
+        return -1;
+    if (get_hex(c, obj, "version", false, 0, UINT64_MAX, SCN_IOAPIC_VERSION_82093AA, &version, &given) < 0)
+        return -1;
+    if (version != SCN_IOAPIC_VERSION_82093AA && version != SCN_IOAPIC_VERSION_EOI) {
+        push_key(c, "version", 0);
+        err_here(c, "must be 17 (0x11: the 82093AA) or 32 (0x20: with an EOI register), got %s",
+                 written(c, member(obj, "version"), got, sizeof got));
+        pop(c);
+        return -1;
+    }
+    io->version = (unsigned)version;
+    if (get_window(c, obj, "base", SCN_DEFAULT_IOAPIC_BASE + (uint64_t)SCN_MMIO_WINDOW * i, &io->base) < 0)
+        return -1;
+
+    for (unsigned k = 0; k < i; k++) {
+        const struct scn_ioapic *o = &m->ioapics[k];
+        if (o->id == io->id)
+            return err_member(c, obj, "id", "I/O APIC ID %u is also ioapics[%u]'s: IDs must be unique%s", io->id, k,
+                              member(obj, "id") ? "" : " (the default ID is (cpus + index) % 16)");
+        if (gsi_base <= (uint64_t)o->gsi_base + o->pins - 1 && o->gsi_base <= last)
+            return err_member(c, obj, member(obj, "gsi_base") ? "gsi_base" : "pins",
+                              "GSIs %" PRIu64 "..%" PRIu64 " overlap ioapics[%u]'s GSIs %" PRIu32 "..%" PRIu64 "%s",
+                              gsi_base, last, k, o->gsi_base, (uint64_t)o->gsi_base + o->pins - 1,
+                              member(obj, "gsi_base") ? "" : " (the default gsi_base follows the previous I/O APIC)");
+        if (o->base == io->base)
+            return err_member(c, obj, "base", "base 0x%" PRIx64 " is also ioapics[%u]'s: each I/O APIC has its own "
+                                              "4 KiB window", io->base, k);
+    }
+    if (io->base == m->lapic.base)
+        return err_member(c, obj, "base", "base 0x%" PRIx64 " is the Local APICs' window (machine.lapic.base)",
+                          io->base);
+    return 0;
+}
+
+static int load_ioapics(struct ctx *c, const cJSON *arr)
+{
+    unsigned n, i = 0;
+    if (array_count(c, arr, 0, SCN_MAX_IOAPICS, "I/O APICs", &n) < 0)
+        return -1;
+    if (n == 0)
+        return err_here(c, "an apic machine needs at least one I/O APIC (leave \"ioapics\" out for the default one)");
+    for (const cJSON *e = arr->child; e; e = e->next, i++) {
+        push_idx(c, i);
+        int rc = load_ioapic(c, e, i);
+        pop(c);
+        if (rc < 0)
+            return -1;
+        c->s->machine.nioapics = i + 1;
+    }
+    return 0;
+}
+
+static int load_override(struct ctx *c, const cJSON *obj, unsigned i)
+{
+    static const char *const keys[] = { "isa", "gsi", "polarity", "trigger" };
+    static const char *const pols[] = { "conforms", "high", "low" };
+    static const char *const trigs[] = { "conforms", "edge", "level" };
+    static const enum scn_iso_polarity polv[] = { SCN_ISO_POL_CONFORMS, SCN_ISO_POL_HIGH, SCN_ISO_POL_LOW };
+    static const enum scn_iso_trigger trigv[] = { SCN_ISO_TRIG_CONFORMS, SCN_ISO_TRIG_EDGE, SCN_ISO_TRIG_LEVEL };
+    struct scn_machine *m = &c->s->machine;
+    struct scn_override *o = &m->overrides[i];
+    uint64_t gsi = 0;
+    int pol = 0, trig = 0;
+
+    if (check_object(c, obj, keys, N_OF(keys), "key") < 0)
+        return -1;
+    if (get_unsigned(c, obj, "isa", true, 0, SCN_ISA_IRQS - 1, 0, &o->isa_irq) < 0)
+        return -1;
+    for (unsigned k = 0; k < i; k++)
+        if (m->overrides[k].isa_irq == o->isa_irq)
+            return err_member(c, obj, "isa", "ISA IRQ %u already has an override (overrides[%u])", o->isa_irq, k);
+    if (get_u64(c, obj, "gsi", true, 0, SCN_MAX_GSI, 0, &gsi) < 0)
+        return -1;
+    push_key(c, "gsi", 0);
+    int rc = gsi_ref(c, gsi);
+    pop(c);
+    if (rc < 0)
+        return -1;
+    o->gsi = (uint32_t)gsi;
+    for (unsigned k = 0; k < i; k++)
+        if (m->overrides[k].gsi == o->gsi)
+            return err_member(c, obj, "gsi", "GSI %" PRIu32 " is already the target of overrides[%u] (ISA IRQ %u)",
+                              o->gsi, k, m->overrides[k].isa_irq);
+    if (get_enum(c, obj, "polarity", pols, N_OF(pols), 0, &pol) < 0)
+        return -1;
+    if (get_enum(c, obj, "trigger", trigs, N_OF(trigs), 0, &trig) < 0)
+        return -1;
+    o->polarity = polv[pol];
+    o->trigger = trigv[trig];
+    return 0;
+}
+
+static int load_overrides(struct ctx *c, const cJSON *arr)
+{
+    unsigned n, i = 0;
+    if (array_count(c, arr, 0, SCN_MAX_OVERRIDES, "overrides", &n) < 0)
+        return -1;
+    for (const cJSON *e = arr->child; e; e = e->next, i++) {
+        push_idx(c, i);
+        int rc = load_override(c, e, i);
+        pop(c);
+        if (rc < 0)
+            return -1;
+        c->s->machine.noverrides = i + 1;
+    }
+    return 0;
+}
+
+/* The apic part of machine (the current path). */
+static int load_apic(struct ctx *c, const cJSON *obj)
+{
+    struct scn_machine *m = &c->s->machine;
+    const cJSON *j;
+    int rc;
+
+    if (get_bool(c, obj, "x2apic", false, &m->x2apic) < 0)
+        return -1;
+    if (m->cpus > SCN_MAX_XAPIC_CPUS && !m->x2apic)
+        return err_member(c, obj, "cpus",
+                          "%u CPUs need \"x2apic\": true (an xAPIC ID has 8 bits and 255 is the broadcast "
+                          "destination: at most 255 CPUs)", m->cpus);
+    m->lapic.lowest_priority = SCN_LOWPRI_SDM;
+    m->lapic.base = SCN_DEFAULT_LAPIC_BASE;
+    if ((j = member(obj, "lapic")) != NULL) {
+        push_key(c, "lapic", 0);
+        rc = load_lapic(c, j, &m->lapic);
+        pop(c);
+        if (rc < 0)
+            return -1;
+    }
+    if ((j = member(obj, "ioapics")) != NULL) {
+        push_key(c, "ioapics", 0);
+        rc = load_ioapics(c, j);
+        pop(c);
+        if (rc < 0)
+            return -1;
+    } else {
+        struct scn_ioapic *io = &m->ioapics[0];
+        io->id = m->cpus % (SCN_MAX_IOAPIC_ID + 1);
+        io->gsi_base = 0;
+        io->pins = SCN_DEFAULT_IOAPIC_PINS;
+        io->version = SCN_IOAPIC_VERSION_82093AA;
+        io->base = SCN_DEFAULT_IOAPIC_BASE;
+        m->nioapics = 1;
+        if (m->lapic.base == io->base) {
+            push_key(c, "lapic", 0);
+            err_member(c, j = member(obj, "lapic"), "base",
+                       "base 0x%" PRIx64 " is the window of the default I/O APIC (ioapics[0])", io->base);
+            pop(c);
+            return -1;
+        }
+    }
+    if ((j = member(obj, "overrides")) != NULL) {
+        push_key(c, "overrides", 0);
+        rc = load_overrides(c, j);
+        pop(c);
+        if (rc < 0)
+            return -1;
+    } else if (scenario_gsi_ioapic(c->s, 2, NULL) >= 0) {
+        /* the PC's: the PIT's ISA IRQ 0 is wired to GSI 2 */
+        m->overrides[0] = (struct scn_override){ 0, 2, SCN_ISO_POL_CONFORMS, SCN_ISO_TRIG_CONFORMS };
+        m->noverrides = 1;
+    }
+    return 0;
+}
+
 static int load_machine(struct ctx *c, const cJSON *obj)
 {
-    static const char *const keys[] = { "cpus", "platform", "clock_hz", "timing", "pic" };
+    static const char *const keys[] = { "cpus", "platform", "clock_hz", "timing", "pic", "x2apic", "ioapics",
+                                        "overrides", "lapic" };
+    static const char *const apic_keys[] = { "x2apic", "ioapics", "overrides", "lapic" };
     static const char *const platforms[] = { "pic", "apic" };
     struct scn_machine *m = &c->s->machine;
     const cJSON *j;
     int platform;
 
-    if (expect_type(c, obj, cJSON_Object, "an object") < 0)
-        return -1;
-    /* The platform first: an apic machine has keys this version does not know. */
-    if (member(obj, "platform")) {
-        if (get_enum(c, obj, "platform", platforms, N_OF(platforms), -1, &platform) < 0)
-            return -1;
-        if (platform == SCN_PLATFORM_APIC) {
-            push_key(c, "platform", 0);
-            err_here(c, "platform \"apic\" is not available yet in this version of intrsim (only \"pic\")");
-            pop(c);
-            return -1;
-        }
-    }
     if (check_object(c, obj, keys, N_OF(keys), "key") < 0)
         return -1;
     if (get_unsigned(c, obj, "cpus", true, 1, SCN_MAX_CPUS, 1, &m->cpus) < 0)
@@ -778,11 +1291,17 @@ static int load_machine(struct ctx *c, const cJSON *obj)
     if (get_enum(c, obj, "platform", platforms, N_OF(platforms), -1, &platform) < 0)
         return -1;
     m->platform = (enum scn_platform)platform;
-    if (m->platform == SCN_PLATFORM_PIC && m->cpus != 1) {
-        push_key(c, "cpus", 0);
-        err_here(c, "platform \"pic\" has exactly 1 CPU, got %u", m->cpus);
-        pop(c);
-        return -1;
+    if (m->platform == SCN_PLATFORM_PIC) {
+        if (m->cpus != 1) {
+            push_key(c, "cpus", 0);
+            err_here(c, "platform \"pic\" has exactly 1 CPU, got %u", m->cpus);
+            pop(c);
+            return -1;
+        }
+        for (unsigned i = 0; i < N_OF(apic_keys); i++)
+            if (member(obj, apic_keys[i]))
+                return err_at_key(c, apic_keys[i], "\"%s\" needs platform \"apic\" (a pic machine is the 8259 "
+                                                   "pair alone)", apic_keys[i]);
     }
     if (get_u64(c, obj, "clock_hz", false, 1, SCN_INT_MAX, SCN_DEFAULT_CLOCK_HZ, &m->clock_hz) < 0)
         return -1;
@@ -804,17 +1323,21 @@ static int load_machine(struct ctx *c, const cJSON *obj)
         if (rc < 0)
             return -1;
     }
+    if (m->platform == SCN_PLATFORM_APIC)
+        return load_apic(c, obj);
     return 0;
 }
 
 static int load_device(struct ctx *c, const cJSON *obj, unsigned idx)
 {
-    static const char *const keys[] = { "name", "irq", "trigger" };
+    static const char *const keys[] = { "name", "type", "irq", "gsi", "trigger", "polarity" };
+    static const char *const types[] = { "testdev" };
     static const char *const triggers[] = { "edge", "level" };
+    static const char *const pols[] = { "high", "low" };
     struct scn_device *d = &c->s->devices[idx];
-    char q[SHOW_MAX + 16];
-    unsigned irq;
-    int trig;
+    const cJSON *irq_j, *gsi_j;
+    char q[SHOW_MAX + 16], lit[SHOW_MAX + 8];
+    int trig = SCN_TRIG_EDGE, pol = SCN_POL_HIGH, rc;
 
     if (check_object(c, obj, keys, N_OF(keys), "key") < 0)
         return -1;
@@ -828,26 +1351,78 @@ static int load_device(struct ctx *c, const cJSON *obj, unsigned idx)
             return -1;
         }
     }
-    {
-        const cJSON *j = member(obj, "irq");
+    if (member(obj, "type")) {
+        static const char *const not_testdev[] = { "irq", "gsi", "trigger", "polarity" };
+        int type = 0;
+        if (get_enum(c, obj, "type", types, N_OF(types), -1, &type) < 0)
+            return -1;
+        for (unsigned i = 0; i < N_OF(not_testdev); i++)
+            if (member(obj, not_testdev[i]))
+                return err_at_key(c, not_testdev[i], "\"%s\" does not apply to a pc-testdev (port writes to "
+                                                     "0x2000+n drive GSI n)", not_testdev[i]);
+        for (unsigned i = 0; i < idx; i++)
+            if (c->s->devices[i].kind == SCN_DEV_TESTDEV)
+                return err_member(c, obj, "type", "a second pc-testdev (devices[%u] is one): a machine has at most "
+                                                  "one", i);
+        d->kind = SCN_DEV_TESTDEV;
+        d->isa_irq = -1;
+        d->gsi = 0;
+        d->trigger = SCN_TRIG_LEVEL;
+        d->polarity = SCN_POL_HIGH;
+        d->io_base = SCN_TESTDEV_PORT;
+        return 0;
+    }
+    irq_j = member(obj, "irq");
+    gsi_j = member(obj, "gsi");
+    if (irq_j && gsi_j)
+        return err_at_key(c, "gsi", "\"irq\" and \"gsi\" exclude each other: a device is on an ISA IRQ or "
+                                    "straight on an I/O APIC input");
+    if (!irq_j && !gsi_j) {
+        if (!is_apic(c))
+            return err_here(c, "missing key \"irq\" (or \"type\": \"testdev\")");
+        return err_here(c, "missing key \"irq\" (an ISA IRQ) or \"gsi\" (an I/O APIC input), or \"type\": \"testdev\"");
+    }
+    if (gsi_j && !is_apic(c))
+        return err_at_key(c, "gsi", "\"gsi\" needs platform \"apic\" (a pic machine has ISA IRQs only: use \"irq\")");
+    if (get_enum(c, obj, "trigger", triggers, N_OF(triggers), SCN_TRIG_EDGE, &trig) < 0)
+        return -1;
+    d->trigger = (enum scn_trigger)trig;
+    d->io_base = (uint16_t)(SCN_DEVICE_IO_BASE + SCN_DEVICE_IO_STRIDE * idx);
+    if (irq_j) {
         int64_t v = 0;
-        char lit[SHOW_MAX + 8];
-        if (!j)
-            return missing(c, "irq");
+        if (member(obj, "polarity"))
+            return err_at_key(c, "polarity", "\"polarity\" applies only to \"gsi\" devices (an ISA line is active "
+                                             "high; machine.overrides say how the I/O APIC sees it)");
         push_key(c, "irq", 0);
-        int rc = int_value(c, j, 0, SCN_INT_MAX, &v);
+        rc = int_value(c, irq_j, 0, SCN_INT_MAX, &v);
         if (rc == 0 && (v >= SCN_ISA_IRQS || v == SCN_CASCADE_IRQ))
             rc = err_here(c, "must be 0..15 (not 2, the cascade), got %s", literal_here(c, lit, sizeof lit));
         pop(c);
         if (rc < 0)
             return -1;
-        irq = (unsigned)v;
+        d->kind = SCN_DEV_ISA;
+        d->isa_irq = (int)v;
+        d->gsi = is_apic(c) ? scenario_isa_gsi(c->s, (unsigned)v, NULL) : (uint32_t)v;
+        d->polarity = SCN_POL_HIGH;
+        return 0;
     }
-    if (get_enum(c, obj, "trigger", triggers, N_OF(triggers), SCN_TRIG_EDGE, &trig) < 0)
+    {
+        uint64_t gsi = 0;
+        if (get_u64(c, obj, "gsi", true, 0, SCN_MAX_GSI, 0, &gsi) < 0)
+            return -1;
+        push_key(c, "gsi", 0);
+        rc = gsi_ref(c, gsi);
+        pop(c);
+        if (rc < 0)
+            return -1;
+        d->gsi = (uint32_t)gsi;
+    }
+    if (get_enum(c, obj, "polarity", pols, N_OF(pols), d->trigger == SCN_TRIG_LEVEL ? SCN_POL_LOW : SCN_POL_HIGH,
+                 &pol) < 0)
         return -1;
-    d->isa_irq = (int)irq;
-    d->trigger = (enum scn_trigger)trig;
-    d->io_base = (uint16_t)(SCN_DEVICE_IO_BASE + SCN_DEVICE_IO_STRIDE * idx);
+    d->kind = SCN_DEV_GSI;
+    d->isa_irq = -1;
+    d->polarity = (enum scn_polarity)pol;
     return 0;
 }
 
@@ -870,7 +1445,7 @@ static int load_devices(struct ctx *c, const cJSON *arr)
 static int load_driver(struct ctx *c, const cJSON *obj, unsigned idx)
 {
     static const char *const keys[] = { "name", "device", "irq", "trigger", "shared", "request_at",
-                                        "top_half", "bottom_half" };
+                                        "top_half", "bottom_half", "cpu" };
     static const char *const triggers[] = { "edge", "level_low", "level_high" };  /* enum intr_trigger */
     struct scn_driver *d = &c->s->drivers[idx];
     const cJSON *j;
@@ -894,19 +1469,41 @@ static int load_driver(struct ctx *c, const cJSON *obj, unsigned idx)
         return -1;
     push_key(c, "device", 0);
     int rc = device_ref(c, dev, &d->device);
+    if (rc == 0 && c->s->devices[d->device].kind == SCN_DEV_TESTDEV)
+        rc = err_here(c, "device %s is a pc-testdev: it has no interrupt line of its own for a driver to claim",
+                      show(dev, q, sizeof q));
     pop(c);
     if (rc < 0)
         return -1;
     const struct scn_device *devp = &c->s->devices[d->device];
-    if (get_unsigned(c, obj, "irq", false, 0, SCN_ISA_IRQS - 1, (unsigned)devp->isa_irq, &d->irq) < 0)
-        return -1;
-    if (get_enum(c, obj, "trigger", triggers, N_OF(triggers),
-                 devp->trigger == SCN_TRIG_LEVEL ? INTR_TRIGGER_LEVEL_HIGH : INTR_TRIGGER_EDGE, &trig) < 0)
+    if (member(obj, "irq")) {
+        if (get_irq(c, obj, &d->irq) < 0)
+            return -1;
+    } else if (devp->kind == SCN_DEV_ISA) {
+        char what[64];
+        d->irq = (unsigned)devp->isa_irq;
+        snprintf(what, sizeof what, "the default irq %u (the device's)", d->irq);
+        if (irq_check(c, d->irq, what) < 0)
+            return -1;
+    } else if (!gsi_irq_number(c->s, devp->gsi, &d->irq)) {
+        int ovr = -1;
+        uint32_t to = scenario_isa_gsi(c->s, devp->gsi, &ovr);
+        return err_here(c, "device %s is on GSI %" PRIu32 ", which no irq number reaches (ISA IRQ %" PRIu32
+                           " is routed to GSI %" PRIu32 " by machine.overrides[%d])",
+                        show(dev, q, sizeof q), devp->gsi, devp->gsi, to, ovr);
+    }
+    int dtrig = INTR_TRIGGER_EDGE;
+    if (devp->trigger == SCN_TRIG_LEVEL)
+        dtrig = devp->kind == SCN_DEV_GSI && devp->polarity == SCN_POL_LOW ? INTR_TRIGGER_LEVEL_LOW
+                                                                           : INTR_TRIGGER_LEVEL_HIGH;
+    if (get_enum(c, obj, "trigger", triggers, N_OF(triggers), dtrig, &trig) < 0)
         return -1;
     d->trigger = trig;
     if (get_bool(c, obj, "shared", false, &d->shared) < 0)
         return -1;
     if (get_u64(c, obj, "request_at", false, 0, SCN_INT_MAX, 0, &d->request_at) < 0)
+        return -1;
+    if (get_cpu(c, obj, "cpu", false, &d->cpu) < 0)
         return -1;
 
     d->th_work = SCN_DEFAULT_TH_WORK;
@@ -946,92 +1543,409 @@ static int load_driver(struct ctx *c, const cJSON *obj, unsigned idx)
     return 0;
 }
 
-static int load_op(struct ctx *c, const cJSON *obj, struct scn_op *op)
+static int load_ipi(struct ctx *c, const cJSON *obj, unsigned idx)
 {
-    static const char *const keys[] = { "at", "op", "irq", "driver", "cycles" };
-    static const char *const ops[] = { "disable_irq", "enable_irq", "release", "cli", "sti", "work" };
-    /* which of irq/driver/cycles each op takes (the rest are errors) */
-    static const char *const arg_of[] = { "irq", "irq", "driver", NULL, NULL, "cycles" };
-    int kind;
-    const char *drv;
-
+    static const char *const keys[] = { "name", "work" };
+    struct scn_ipi *p = &c->s->ipis[idx];
+    char q[SHOW_MAX + 16];
     if (check_object(c, obj, keys, N_OF(keys), "key") < 0)
         return -1;
-    if (get_enum(c, obj, "op", ops, N_OF(ops), -1, &kind) < 0)
+    if (get_name(c, obj, "name", p->name) < 0)
         return -1;
-    op->kind = (enum scn_op_kind)kind;
-    for (const cJSON *m = obj->child; m; m = m->next) {
-        if (strcmp(m->string, "at") == 0 || strcmp(m->string, "op") == 0)
-            continue;
-        if (!arg_of[kind] || strcmp(m->string, arg_of[kind]) != 0) {
-            push_key(c, m->string, 0);
-            err_key(c, "key \"%s\" does not apply to op \"%s\"", m->string, ops[kind]);
-            pop(c);
+    for (unsigned i = 0; i < idx; i++)
+        if (strcmp(c->s->ipis[i].name, p->name) == 0)
+            return err_member(c, obj, "name", "duplicate ipi name %s (also guest.ipis[%u])", show(p->name, q, sizeof q),
+                              i);
+    return get_u64(c, obj, "work", false, 0, SCN_INT_MAX, SCN_DEFAULT_IPI_WORK, &p->work);
+}
+
+/* ---- ops: intr-mode calls and script-mode instructions --------------------------- */
+
+enum { MODE_INTR = 1u << SCN_GUEST_INTR, MODE_SCRIPT = 1u << SCN_GUEST_SCRIPT };
+
+struct op_spec {
+    const char *name;
+    enum scn_op_kind kind;
+    unsigned modes;
+    const char *args[9];      /* the keys it takes besides "op" and "at" */
+};
+
+/* In the order the messages list them. */
+static const struct op_spec k_ops[] = {
+    { "disable_irq", SCN_OP_DISABLE_IRQ, MODE_INTR, { "irq" } },
+    { "enable_irq", SCN_OP_ENABLE_IRQ, MODE_INTR, { "irq" } },
+    { "release", SCN_OP_RELEASE, MODE_INTR, { "driver" } },
+    { "set_affinity", SCN_OP_SET_AFFINITY, MODE_INTR, { "irq", "cpu" } },
+    { "send_ipi", SCN_OP_SEND_IPI, MODE_INTR, { "ipi", "cpu" } },
+    { "cli", SCN_OP_CLI, MODE_INTR | MODE_SCRIPT, { NULL } },
+    { "sti", SCN_OP_STI, MODE_INTR | MODE_SCRIPT, { NULL } },
+    { "work", SCN_OP_WORK, MODE_INTR | MODE_SCRIPT, { "cycles" } },
+    { "hlt", SCN_OP_HLT, MODE_SCRIPT, { NULL } },
+    { "wait", SCN_OP_WAIT, MODE_SCRIPT, { "until" } },
+    { "mmio_write", SCN_OP_MMIO_WRITE, MODE_SCRIPT, { "addr", "size", "value" } },
+    { "mmio_read", SCN_OP_MMIO_READ, MODE_SCRIPT, { "addr", "size", "expect", "mask" } },
+    { "port_write", SCN_OP_PORT_WRITE, MODE_SCRIPT, { "port", "size", "value" } },
+    { "port_read", SCN_OP_PORT_READ, MODE_SCRIPT, { "port", "size", "expect", "mask" } },
+    { "msr_write", SCN_OP_MSR_WRITE, MODE_SCRIPT, { "msr", "value", "fault" } },
+    { "msr_read", SCN_OP_MSR_READ, MODE_SCRIPT, { "msr", "expect", "mask", "fault" } },
+    { "poll", SCN_OP_POLL, MODE_SCRIPT, { "space", "addr", "port", "msr", "size", "mask", "value", "timeout" } },
+    { "mark", SCN_OP_MARK, MODE_SCRIPT, { "name" } },
+};
+
+static const char *const k_op_keys[] = { "at", "op", "irq", "driver", "cycles", "cpu", "ipi", "until", "addr",
+                                         "port", "msr", "size", "value", "expect", "mask", "fault", "space",
+                                         "timeout", "name" };
+
+static const char *const k_space_names[] = { "mmio", "port", "msr" };   /* enum scn_space */
+static const char *const k_space_keys[] = { "addr", "port", "msr" };    /* the register's key in each */
+
+static bool op_takes(const struct op_spec *sp, const char *key)
+{
+    for (unsigned i = 0; i < N_OF(sp->args) && sp->args[i]; i++)
+        if (strcmp(sp->args[i], key) == 0)
+            return true;
+    return false;
+}
+
+static uint64_t size_mask(unsigned size)
+{
+    return size >= 8 ? UINT64_MAX : (1ull << (8 * size)) - 1;
+}
+
+/* obj's "size" for an access in space sp. */
+static int get_size(struct ctx *c, const cJSON *obj, enum scn_space sp, unsigned *out)
+{
+    char lit[SHOW_MAX + 8];
+    const cJSON *j = member(obj, "size");
+    int64_t v = 0;
+    if (sp == SCN_SPACE_MSR) {
+        *out = 8;
+        if (j)
+            return err_at_key(c, "size", "\"size\" does not apply to an MSR (always 64 bits)");
+        return 0;
+    }
+    if (!j) {
+        *out = sp == SCN_SPACE_MMIO ? 4 : 1;
+        return 0;
+    }
+    push_key(c, "size", 0);
+    int rc = int_value(c, j, 0, (int64_t)SCN_INT_MAX, &v);
+    if (rc == 0 && !(v == 1 || v == 2 || v == 4 || (v == 8 && sp == SCN_SPACE_MMIO)))
+        rc = err_here(c, sp == SCN_SPACE_MMIO ? "must be 1, 2, 4 or 8 (bytes), got %s"
+                                              : "must be 1, 2 or 4 (bytes) for a port, got %s",
+                      literal_here(c, lit, sizeof lit));
+    pop(c);
+    *out = (unsigned)v;
+    return rc;
+}
+
+/* obj's `key`: a value that fits in size bytes. */
+static int get_sized(struct ctx *c, const cJSON *obj, const char *key, bool required, unsigned size, uint64_t dflt,
+                     uint64_t *out, bool *given)
+{
+    char got[SHOW_MAX + 16];
+    if (get_hex(c, obj, key, required, 0, UINT64_MAX, dflt, out, given) < 0)
+        return -1;
+    if (*given && *out > size_mask(size)) {
+        push_key(c, key, 0);
+        err_here(c, "%s does not fit in %u byte%s (at most 0x%" PRIx64 ")",
+                 written(c, member(obj, key), got, sizeof got), size, size == 1 ? "" : "s", size_mask(size));
+        pop(c);
+        return -1;
+    }
+    return 0;
+}
+
+/* The register an access in space sp names, at obj's `key` (required). */
+static int get_register(struct ctx *c, const cJSON *obj, enum scn_space sp, unsigned size, uint64_t *out)
+{
+    const char *key = k_space_keys[sp];
+    char a[24];
+    if (sp == SCN_SPACE_MMIO) {
+        if (get_hex(c, obj, key, true, 0, UINT64_MAX, 0, out, NULL) < 0)
             return -1;
+        if (*out > UINT64_MAX - (size - 1))
+            return err_member(c, obj, key, "a %u-byte access at 0x%" PRIx64 " goes beyond the last address, "
+                                           "0xffffffffffffffff", size, *out);
+        return 0;
+    }
+    if (sp == SCN_SPACE_PORT) {
+        if (get_hex(c, obj, key, true, 0, SCN_MAX_PORT, 0, out, NULL) < 0)
+            return -1;
+        if (*out + size - 1 > SCN_MAX_PORT)
+            return err_member(c, obj, key, "a %u-byte access at port %s goes beyond the last port, 0xffff", size,
+                              u64_text(*out, a, sizeof a));
+        return 0;
+    }
+    return get_hex(c, obj, key, true, 0, SCN_MAX_MSR, 0, out, NULL);
+}
+
+/* "expect" and "mask" of a read (the current path is the op). */
+static int get_expect_mask(struct ctx *c, const cJSON *obj, struct scn_op *op)
+{
+    bool has_mask = false;
+    if (get_sized(c, obj, "expect", false, op->size, 0, &op->expect, &op->has_expect) < 0)
+        return -1;
+    if (get_sized(c, obj, "mask", false, op->size, size_mask(op->size), &op->mask, &has_mask) < 0)
+        return -1;
+    if (has_mask && !op->has_expect)
+        return err_at_key(c, "mask", "\"mask\" needs \"expect\" (it selects the bits compared)");
+    if (op->has_expect && (op->expect & ~op->mask))
+        return err_member(c, obj, "expect", "expect 0x%" PRIx64 " has bits outside mask 0x%" PRIx64
+                                            ": the read can never match", op->expect, op->mask);
+    return 0;
+}
+
+/* One op at the current path.  in_handler: a script handler's (no "at"). */
+static int load_op(struct ctx *c, const cJSON *obj, struct scn_op *op, bool in_handler)
+{
+    const enum scn_guest_mode mode = c->s->mode;
+    const unsigned mbit = mode == SCN_GUEST_SCRIPT ? MODE_SCRIPT : MODE_INTR;
+    const struct op_spec *sp = NULL;
+    const char *name, *names[N_OF(k_ops)];
+    char q[SHOW_MAX + 16], list[320], sug[96];
+    unsigned nnames = 0;
+    bool given = false;
+    int rc = 0;
+
+    memset(op, 0, sizeof *op);
+    op->driver = -1;
+    op->cpu = -1;
+    op->ipi = -1;
+    if (check_object(c, obj, k_op_keys, N_OF(k_op_keys), "key") < 0)
+        return -1;
+    if (get_string(c, obj, "op", true, &name) < 0)
+        return -1;
+    for (unsigned i = 0; i < N_OF(k_ops); i++) {
+        if (k_ops[i].modes & mbit)
+            names[nnames++] = k_ops[i].name;
+        if (strcmp(name, k_ops[i].name) == 0)
+            sp = &k_ops[i];
+    }
+    push_key(c, "op", 0);
+    if (!sp)
+        rc = err_here(c, "must be %s, got %s%s", one_of(names, nnames, "or", list, sizeof list),
+                      show(name, q, sizeof q), suggest(name, names, nnames, sug, sizeof sug));
+    else if (!(sp->modes & mbit))
+        rc = err_here(c, mode == SCN_GUEST_SCRIPT
+                             ? "op \"%s\" is a call into the intr core: it needs guest mode \"intr\" (this guest is "
+                               "\"script\")"
+                             : "op \"%s\" is a script instruction: it needs guest mode \"script\" (this guest is "
+                               "\"intr\")",
+                      sp->name);
+    pop(c);
+    if (rc < 0)
+        return -1;
+    op->kind = sp->kind;
+    for (const cJSON *m = obj->child; m; m = m->next) {
+        if (strcmp(m->string, "op") == 0)
+            continue;
+        if (strcmp(m->string, "at") == 0) {
+            if (in_handler)
+                return err_at_key(c, "at", "\"at\" does not apply to a handler's ops: a handler runs when its "
+                                           "vector is taken");
+            continue;
         }
+        if (!op_takes(sp, m->string))
+            return err_at_key(c, m->string, "key \"%s\" does not apply to op \"%s\"", m->string, sp->name);
     }
     if (get_u64(c, obj, "at", false, 0, SCN_INT_MAX, 0, &op->at) < 0)
         return -1;
+
     switch (op->kind) {
     case SCN_OP_DISABLE_IRQ:
     case SCN_OP_ENABLE_IRQ:
-        return get_unsigned(c, obj, "irq", true, 0, SCN_ISA_IRQS - 1, 0, &op->irq);
+        return get_irq(c, obj, &op->irq);
     case SCN_OP_RELEASE: {
+        const char *drv;
         if (get_string(c, obj, "driver", true, &drv) < 0)
             return -1;
         push_key(c, "driver", 0);
-        int rc = driver_ref(c, drv, &op->driver);
+        rc = driver_ref(c, drv, &op->driver);
+        pop(c);
+        return rc;
+    }
+    case SCN_OP_SET_AFFINITY:
+        if (get_irq(c, obj, &op->irq) < 0)
+            return -1;
+        return get_cpu(c, obj, "cpu", true, &op->cpu);
+    case SCN_OP_SEND_IPI: {
+        const char *ipi;
+        const cJSON *j;
+        if (get_string(c, obj, "ipi", true, &ipi) < 0)
+            return -1;
+        push_key(c, "ipi", 0);
+        rc = ipi_ref(c, ipi, &op->ipi);
+        pop(c);
+        if (rc < 0)
+            return -1;
+        if (!(j = member(obj, "cpu")))
+            return missing(c, "cpu");
+        if (cJSON_IsNumber(j)) {
+            op->dest = SCN_IPI_DEST_CPU;
+            return get_cpu(c, obj, "cpu", true, &op->cpu);
+        }
+        push_key(c, "cpu", 0);
+        if (cJSON_IsString(j) && strcmp(j->valuestring, "all") == 0)
+            op->dest = SCN_IPI_DEST_ALL;
+        else if (cJSON_IsString(j) && strcmp(j->valuestring, "others") == 0)
+            op->dest = SCN_IPI_DEST_OTHERS;
+        else if (cJSON_IsString(j))
+            rc = err_here(c, "must be a CPU index, \"all\" or \"others\", got %s", show(j->valuestring, q, sizeof q));
+        else
+            rc = err_here(c, "expected a CPU index, \"all\" or \"others\", got %s", type_name(j));
         pop(c);
         return rc;
     }
     case SCN_OP_WORK:
         return get_u64(c, obj, "cycles", true, 0, SCN_INT_MAX, 0, &op->cycles);
+    case SCN_OP_WAIT:
+        return get_u64(c, obj, "until", true, 0, SCN_INT_MAX, 0, &op->until);
+    case SCN_OP_MMIO_WRITE:
+    case SCN_OP_PORT_WRITE:
+    case SCN_OP_MMIO_READ:
+    case SCN_OP_PORT_READ: {
+        bool write = op->kind == SCN_OP_MMIO_WRITE || op->kind == SCN_OP_PORT_WRITE;
+        op->space = op->kind == SCN_OP_MMIO_WRITE || op->kind == SCN_OP_MMIO_READ ? SCN_SPACE_MMIO : SCN_SPACE_PORT;
+        if (get_size(c, obj, op->space, &op->size) < 0)
+            return -1;
+        if (get_register(c, obj, op->space, op->size, &op->addr) < 0)
+            return -1;
+        op->mask = size_mask(op->size);
+        if (write)
+            return get_sized(c, obj, "value", true, op->size, 0, &op->value, &given);
+        return get_expect_mask(c, obj, op);
+    }
+    case SCN_OP_MSR_WRITE:
+    case SCN_OP_MSR_READ:
+        op->space = SCN_SPACE_MSR;
+        op->size = 8;
+        op->mask = UINT64_MAX;
+        if (get_register(c, obj, SCN_SPACE_MSR, 8, &op->addr) < 0)
+            return -1;
+        if (get_bool(c, obj, "fault", false, &op->fault) < 0)
+            return -1;
+        if (op->kind == SCN_OP_MSR_WRITE)
+            return get_sized(c, obj, "value", true, 8, 0, &op->value, &given);
+        if (op->fault && (member(obj, "expect") || member(obj, "mask")))
+            return err_at_key(c, member(obj, "expect") ? "expect" : "mask",
+                              "\"%s\" cannot apply: with \"fault\": true the rdmsr raises #GP and reads nothing",
+                              member(obj, "expect") ? "expect" : "mask");
+        return get_expect_mask(c, obj, op);
+    case SCN_OP_POLL: {
+        int space = 0;
+        bool has_mask = false;
+        if (get_enum(c, obj, "space", k_space_names, N_OF(k_space_names), -1, &space) < 0)
+            return -1;
+        op->space = (enum scn_space)space;
+        for (unsigned k = 0; k < N_OF(k_space_keys); k++)
+            if ((int)k != space && member(obj, k_space_keys[k]))
+                return err_at_key(c, k_space_keys[k], "with \"space\": \"%s\" the register is \"%s\", not \"%s\"",
+                                  k_space_names[space], k_space_keys[space], k_space_keys[k]);
+        if (get_size(c, obj, op->space, &op->size) < 0)
+            return -1;
+        if (get_register(c, obj, op->space, op->size, &op->addr) < 0)
+            return -1;
+        if (get_sized(c, obj, "mask", false, op->size, size_mask(op->size), &op->mask, &has_mask) < 0)
+            return -1;
+        if (get_sized(c, obj, "value", true, op->size, 0, &op->value, &given) < 0)
+            return -1;
+        if (op->value & ~op->mask)
+            return err_member(c, obj, "value", "value 0x%" PRIx64 " has bits outside mask 0x%" PRIx64
+                                               ": the poll can never succeed", op->value, op->mask);
+        return get_u64(c, obj, "timeout", false, 0, SCN_INT_MAX, SCN_DEFAULT_POLL_TIMEOUT, &op->timeout);
+    }
+    case SCN_OP_MARK:
+        return get_name(c, obj, "name", op->name);
     case SCN_OP_CLI:
     case SCN_OP_STI:
+    case SCN_OP_HLT:
     default:
         return 0;
     }
+}
+
+/* obj's "ops" (required) into *ops / *nops. */
+static int load_ops(struct ctx *c, const cJSON *obj, struct scn_op **ops, unsigned *nops, bool in_handler)
+{
+    const cJSON *arr = member(obj, "ops");
+    unsigned n = 0, i = 0;
+    if (!arr)
+        return missing(c, "ops");
+    push_key(c, "ops", 0);
+    int rc = array_count(c, arr, 0, SCN_MAX_OPS, "ops", &n);
+    if (rc == 0 && n > 0) {
+        *ops = calloc(n, sizeof **ops);
+        if (!*ops)
+            rc = err_here(c, "out of memory");
+    }
+    for (const cJSON *e = arr->child; rc == 0 && e; e = e->next, i++) {
+        push_idx(c, i);
+        rc = load_op(c, e, &(*ops)[i], in_handler);
+        pop(c);
+        if (rc == 0)
+            *nops = i + 1;
+    }
+    pop(c);
+    return rc;
 }
 
 static int load_program(struct ctx *c, const cJSON *obj, unsigned idx)
 {
     static const char *const keys[] = { "cpu", "ops" };
     struct scn_program *p = &c->s->programs[idx];
-    const cJSON *arr;
-    int64_t cpu = 0;
-    unsigned n, i = 0;
+    int cpu = -1;
 
     if (check_object(c, obj, keys, N_OF(keys), "key") < 0)
         return -1;
-    if (!member(obj, "cpu"))
-        return missing(c, "cpu");
-    push_key(c, "cpu", 0);
-    int rc = int_value(c, member(obj, "cpu"), 0, SCN_INT_MAX, &cpu);
-    if (rc == 0)
-        rc = cpu_ref(c, cpu);
-    for (unsigned k = 0; k < idx && rc == 0; k++)
-        if (c->s->programs[k].cpu == (unsigned)cpu)
-            rc = err_here(c, "cpu %u already has a program (guest.programs[%u]); put its ops together",
-                          (unsigned)cpu, k);
-    pop(c);
-    if (rc < 0)
+    if (get_cpu(c, obj, "cpu", true, &cpu) < 0)
         return -1;
+    for (unsigned k = 0; k < idx; k++)
+        if (c->s->programs[k].cpu == (unsigned)cpu)
+            return err_member(c, obj, "cpu", "cpu %d already has a program (guest.programs[%u]); put its ops together",
+                              cpu, k);
     p->cpu = (unsigned)cpu;
-    if (!(arr = member(obj, "ops")))
-        return missing(c, "ops");
-    push_key(c, "ops", 0);
-    rc = array_count(c, arr, 0, SCN_MAX_OPS, "ops", &n);
-    if (rc == 0 && n > 0) {
-        p->ops = calloc(n, sizeof *p->ops);
-        if (!p->ops)
-            rc = err_here(c, "out of memory");
-    }
+    return load_ops(c, obj, &p->ops, &p->nops, false);
+}
+
+static int load_handler(struct ctx *c, const cJSON *obj, unsigned idx)
+{
+    static const char *const keys[] = { "vector", "ops" };
+    struct scn_handler *h = &c->s->handlers[idx];
+    uint64_t v = 0;
+
+    if (check_object(c, obj, keys, N_OF(keys), "key") < 0)
+        return -1;
+    if (get_hex(c, obj, "vector", true, SCN_MIN_VECTOR, SCN_MAX_VECTOR, 0, &v, NULL) < 0)
+        return -1;
+    for (unsigned k = 0; k < idx; k++)
+        if (c->s->handlers[k].vector == v)
+            return err_member(c, obj, "vector", "vector %u already has a handler (guest.handlers[%u]); put its ops "
+                                                "together", (unsigned)v, k);
+    h->vector = (unsigned)v;
+    return load_ops(c, obj, &h->ops, &h->nops, true);
+}
+
+/* guest.<key>: an array of at most max items, each loaded by fn into slot i.
+ * *count counts the items loaded, or with `owns_heap` the items started (so
+ * that scenario_free sees a partly loaded one). */
+static int load_list(struct ctx *c, const cJSON *obj, const char *key, unsigned max, const char *what,
+                     int (*fn)(struct ctx *, const cJSON *, unsigned), unsigned *count, bool owns_heap)
+{
+    const cJSON *arr = member(obj, key);
+    unsigned n = 0, i = 0;
+    if (!arr)
+        return 0;
+    push_key(c, key, 0);
+    int rc = array_count(c, arr, 0, max, what, &n);
     for (const cJSON *e = arr->child; rc == 0 && e; e = e->next, i++) {
+        if (owns_heap)
+            *count = i + 1;
         push_idx(c, i);
-        rc = load_op(c, e, &p->ops[i]);
+        rc = fn(c, e, i);
         pop(c);
         if (rc == 0)
-            p->nops = i + 1;
+            *count = i + 1;
     }
     pop(c);
     return rc;
@@ -1039,59 +1953,42 @@ static int load_program(struct ctx *c, const cJSON *obj, unsigned idx)
 
 static int load_guest(struct ctx *c, const cJSON *obj)
 {
-    static const char *const keys[] = { "mode", "drivers", "programs" };
+    static const char *const keys[] = { "mode", "drivers", "programs", "ipis", "legacy_pic", "handlers" };
     static const char *const modes[] = { "intr", "script" };
-    const cJSON *arr;
-    int mode;
-    unsigned n, i;
-    int rc = 0;
+    static const char *const intr_only[] = { "drivers", "ipis", "legacy_pic" };
+    static const char *const apic_only[] = { "ipis", "legacy_pic" };
+    static const char *const legacy[] = { "masked", "virtual_wire" };   /* enum scn_legacy_pic */
+    struct scenario *s = c->s;
+    int mode, lp = SCN_LEGACY_PIC_MASKED;
 
-    if (expect_type(c, obj, cJSON_Object, "an object") < 0)
-        return -1;
-    if (member(obj, "mode")) {
-        if (get_enum(c, obj, "mode", modes, N_OF(modes), -1, &mode) < 0)
-            return -1;
-        if (mode == SCN_GUEST_SCRIPT) {
-            push_key(c, "mode", 0);
-            err_here(c, "guest mode \"script\" is not available yet in this version of intrsim (only \"intr\")");
-            pop(c);
-            return -1;
-        }
-    }
     if (check_object(c, obj, keys, N_OF(keys), "key") < 0)
         return -1;
     if (get_enum(c, obj, "mode", modes, N_OF(modes), -1, &mode) < 0)
         return -1;
-    c->s->mode = (enum scn_guest_mode)mode;
-
-    if ((arr = member(obj, "drivers")) != NULL) {
-        push_key(c, "drivers", 0);
-        rc = array_count(c, arr, 0, SCN_MAX_DRIVERS, "drivers", &n);
-        i = 0;
-        for (const cJSON *e = arr->child; rc == 0 && e; e = e->next, i++) {
-            push_idx(c, i);
-            rc = load_driver(c, e, i);
-            pop(c);
-            if (rc == 0)
-                c->s->ndrivers = i + 1;
-        }
-        pop(c);
-        if (rc < 0)
-            return -1;
+    s->mode = (enum scn_guest_mode)mode;
+    if (s->mode == SCN_GUEST_SCRIPT) {
+        for (unsigned i = 0; i < N_OF(intr_only); i++)
+            if (member(obj, intr_only[i]))
+                return err_at_key(c, intr_only[i], "\"%s\" applies only to guest mode \"intr\" (a script guest has "
+                                                   "\"handlers\" and \"programs\")", intr_only[i]);
+    } else if (member(obj, "handlers")) {
+        return err_at_key(c, "handlers", "\"handlers\" applies only to guest mode \"script\" (an intr guest has "
+                                         "\"drivers\")");
     }
-    if ((arr = member(obj, "programs")) != NULL) {
-        push_key(c, "programs", 0);
-        rc = array_count(c, arr, 0, SCN_MAX_PROGRAMS, "programs", &n);
-        i = 0;
-        for (const cJSON *e = arr->child; rc == 0 && e; e = e->next, i++) {
-            c->s->nprograms = i + 1;        /* so scenario_free sees a partly loaded one */
-            push_idx(c, i);
-            rc = load_program(c, e, i);
-            pop(c);
-        }
-        pop(c);
-    }
-    return rc;
+    if (!is_apic(c))
+        for (unsigned i = 0; i < N_OF(apic_only); i++)
+            if (member(obj, apic_only[i]))
+                return err_at_key(c, apic_only[i], "\"%s\" needs platform \"apic\"", apic_only[i]);
+    if (get_enum(c, obj, "legacy_pic", legacy, N_OF(legacy), SCN_LEGACY_PIC_MASKED, &lp) < 0)
+        return -1;
+    s->legacy_pic = (enum scn_legacy_pic)lp;
+    if (load_list(c, obj, "ipis", SCN_MAX_IPIS, "ipis", load_ipi, &s->nipis, false) < 0)
+        return -1;
+    if (load_list(c, obj, "drivers", SCN_MAX_DRIVERS, "drivers", load_driver, &s->ndrivers, false) < 0)
+        return -1;
+    if (load_list(c, obj, "handlers", SCN_MAX_HANDLERS, "handlers", load_handler, &s->nhandlers, true) < 0)
+        return -1;
+    return load_list(c, obj, "programs", SCN_MAX_PROGRAMS, "programs", load_program, &s->nprograms, true);
 }
 
 static int load_event(struct ctx *c, const cJSON *obj, struct scn_event *ev)
@@ -1101,6 +1998,7 @@ static int load_event(struct ctx *c, const cJSON *obj, struct scn_event *ev)
     static const char *const actions[] = { "assert", "deassert", "pulse" };
     const cJSON *at = member(obj, "at"), *on = member(obj, "on");
     const char *dev;
+    char q[SHOW_MAX + 16];
     int action, rc;
 
     if (check_object(c, obj, keys, N_OF(keys), "key") < 0)
@@ -1131,6 +2029,9 @@ static int load_event(struct ctx *c, const cJSON *obj, struct scn_event *ev)
         return -1;
     push_key(c, "device", 0);
     rc = device_ref(c, dev, &ev->device);
+    if (rc == 0 && c->s->devices[ev->device].kind == SCN_DEV_TESTDEV)
+        rc = err_here(c, "device %s is a pc-testdev: port writes to 0x2000+n drive its lines, not the timeline",
+                      show(dev, q, sizeof q));
     pop(c);
     if (rc < 0)
         return -1;
@@ -1206,26 +2107,175 @@ static int load_timeline(struct ctx *c, const cJSON *arr)
 }
 
 /* A state path: pic.{master,slave}.{irr,isr,imr,elcr} or cpu<N>.{if,level,depth,interrupts}. */
+
+/* ---- state paths ------------------------------------------------------------------ */
+
+#define STATE_COMPS 5
+#define INDEX_DIGITS 9   /* longer indices are out of range anyway */
+
+struct comp {
+    const char *p;
+    size_t n;
+};
+
+static bool comp_is(const struct comp *k, const char *word)
+{
+    return strlen(word) == k->n && strncmp(k->p, word, k->n) == 0;
+}
+
+static bool comp_in(const struct comp *k, const char *const *words, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++)
+        if (comp_is(k, words[i]))
+            return true;
+    return false;
+}
+
+/* "<word><N>", N decimal without leading zeros: N (at most 9 digits, else
+ * a value past every limit), or -1 when k is not of that form. */
+static long comp_index(const struct comp *k, const char *word)
+{
+    size_t wl = strlen(word);
+    long v = 0;
+    if (k->n <= wl || strncmp(k->p, word, wl) != 0)
+        return -1;
+    const char *d = k->p + wl;
+    size_t nd = k->n - wl;
+    if (d[0] == '0' && nd > 1)
+        return -1;
+    for (size_t i = 0; i < nd; i++) {
+        if (d[i] < '0' || d[i] > '9')
+            return -1;
+        if (i < INDEX_DIGITS)
+            v = v * 10 + (d[i] - '0');
+        else
+            v = 1000000000L;
+    }
+    return v;
+}
+
+/* printf arguments "%.*s" for the digits of k after a word of wl bytes (at most 20). */
+#define DIGITS(k, wl) (int)((k)->n - (wl) > 20 ? 20 : (k)->n - (wl)), (k)->p + (wl)
+
+/* The trailing digits of k (for suggestions), or 0. */
+static long comp_trailing(const struct comp *k)
+{
+    size_t i = k->n;
+    long v = 0;
+    while (i > 0 && k->p[i - 1] >= '0' && k->p[i - 1] <= '9' && k->n - i < 6)
+        i--;
+    for (; i < k->n; i++)
+        v = v * 10 + (k->p[i] - '0');
+    return v;
+}
+
+/* "unknown state "x"; did you mean "y"?", the nearest of the paths that
+ * the same indices would give. */
+static int unknown_state(struct ctx *c, const char *v, const struct comp *k, unsigned n)
+{
+    enum { NC = 40, CW = 80 };
+    char buf[NC][CW], q[SHOW_MAX + 16], sug[96];
+    const char *cands[NC];
+    unsigned nc = 0;
+    long i0 = comp_trailing(&k[0]), i1 = n > 1 ? comp_trailing(&k[1]) : 0;
+    bool vec = n > 2 && k[2].n > 0 && k[2].n <= 3;
+    for (size_t i = 0; vec && i < k[2].n; i++)
+        vec = k[2].p[i] >= '0' && k[2].p[i] <= '9';
+    for (unsigned i = 0; i < N_OF(k_pic_states); i++)
+        snprintf(buf[nc++], CW, "%s", k_pic_states[i]);
+    for (unsigned i = 0; i < N_OF(k_cpu_regs); i++)
+        snprintf(buf[nc++], CW, "cpu%ld.%s", i0, k_cpu_regs[i]);
+    for (unsigned i = 0; i < N_OF(k_lapic_regs); i++)
+        snprintf(buf[nc++], CW, "lapic%ld.%s", i0, k_lapic_regs[i]);
+    for (unsigned i = 0; i < N_OF(k_lapic_vecregs) && vec; i++)
+        snprintf(buf[nc++], CW, "lapic%ld.%s.%.*s", i0, k_lapic_vecregs[i], (int)k[2].n, k[2].p);
+    for (unsigned i = 0; i < N_OF(k_ioapic_fields); i++)
+        snprintf(buf[nc++], CW, "ioapic%ld.pin%ld.%s", i0, i1, k_ioapic_fields[i]);
+    for (unsigned i = 0; i < nc; i++)
+        cands[i] = buf[i];
+    if (nearest(v, cands, nc))
+        return err_here(c, "unknown state %s%s", show(v, q, sizeof q), suggest(v, cands, nc, sug, sizeof sug));
+    const char *valid;
+    if (comp_is(&k[0], "pic"))
+        valid = "pic.master.<reg>, pic.slave.<reg> with <reg> irr, isr, imr or elcr";
+    else if (comp_index(&k[0], "cpu") >= 0)
+        valid = "cpu<N>.if, .level, .depth, .interrupts, .halted";
+    else if (comp_index(&k[0], "lapic") >= 0)
+        valid = "lapic<N>.id, .tpr, .ppr, .apr, .svr, .esr, .ldr, .isr_count, .irr_count, .tmr_count, "
+                ".timer_current, lapic<N>.isr.<vector>, .irr.<vector>, .tmr.<vector>";
+    else if (comp_index(&k[0], "ioapic") >= 0)
+        valid = "ioapic<K>.pin<P>.remote_irr, .mask, .vector, .dest, .trigger, .polarity, .delivery_status";
+    else
+        valid = "pic.master.<reg>, pic.slave.<reg>, cpu<N>.<reg>, lapic<N>.<reg>, ioapic<K>.pin<P>.<field>; "
+                "see docs/scenario-format.md";
+    return err_here(c, "unknown state %s (valid: %s)", show(v, q, sizeof q), valid);
+}
+
+/* A state path (docs/scenario-format.md, "expect"):
+ *   pic.{master,slave}.{irr,isr,imr,elcr}
+ *   cpu<N>.{if,level,depth,interrupts,halted}
+ *   lapic<N>.{id,tpr,ppr,apr,svr,esr,ldr,isr_count,irr_count,tmr_count,timer_current}
+ *   lapic<N>.{isr,irr,tmr}.<vector 0..255>
+ *   ioapic<K>.pin<P>.{remote_irr,mask,vector,dest,trigger,polarity,delivery_status}
+ * with N a CPU, K an I/O APIC and P one of its pins (decimal, no leading zeros). */
 static int check_state_path(struct ctx *c, const char *v)
 {
-    char q[SHOW_MAX + 16], sug[96];
-    for (unsigned i = 0; i < N_PIC_STATES; i++)
-        if (strcmp(v, k_state_paths[i]) == 0)
+    const struct scn_machine *m = &c->s->machine;
+    struct comp k[STATE_COMPS];
+    char q[SHOW_MAX + 16];
+    unsigned n = 0;
+    long idx, pin, vector = 0;
+
+    for (unsigned i = 0; i < N_OF(k_pic_states); i++)
+        if (strcmp(v, k_pic_states[i]) == 0)
             return 0;
-    if (strncmp(v, "cpu", 3) == 0 && v[3] >= '0' && v[3] <= '9' && !(v[3] == '0' && v[4] != '.')) {
-        const char *p = v + 3;
-        long n = 0;
-        while (*p >= '0' && *p <= '9' && n < 100000)
-            n = n * 10 + (*p++ - '0');
-        if (*p == '.') {
-            for (unsigned i = 0; i < N_OF(k_cpu_regs); i++)
-                if (strcmp(p + 1, k_cpu_regs[i]) == 0)
-                    return cpu_ref(c, n);
+    memset(k, 0, sizeof k);
+    for (const char *p = v;; n++) {
+        const char *dot = strchr(p, '.');
+        size_t len = dot ? (size_t)(dot - p) : strlen(p);
+        if (n < STATE_COMPS)
+            k[n] = (struct comp){ p, len };
+        if (!dot) {
+            n++;
+            break;
         }
+        p = dot + 1;
     }
-    return err_here(c, "unknown state %s%s (valid: pic.master.irr/isr/imr/elcr, pic.slave.irr/isr/imr/elcr, "
-                       "cpu<N>.if/level/depth/interrupts)",
-                    show(v, q, sizeof q), suggest(v, k_state_paths, N_OF(k_state_paths), sug, sizeof sug));
+    if (n == 2 && (idx = comp_index(&k[0], "cpu")) >= 0 && comp_in(&k[1], k_cpu_regs, N_OF(k_cpu_regs))) {
+        if (idx < (long)m->cpus)
+            return 0;
+        return err_here(c, "cpu %.*s does not exist: the machine has %u CPU%s (0..%u)", DIGITS(&k[0], 3), m->cpus,
+                        m->cpus == 1 ? "" : "s", m->cpus - 1);
+    }
+    if ((idx = comp_index(&k[0], "lapic")) >= 0 &&
+        ((n == 2 && comp_in(&k[1], k_lapic_regs, N_OF(k_lapic_regs))) ||
+         (n == 3 && comp_in(&k[1], k_lapic_vecregs, N_OF(k_lapic_vecregs)) &&
+          ((vector = comp_index(&k[2], "")) >= 0)))) {
+        if (!is_apic(c))
+            return err_here(c, "state %s needs platform \"apic\" (a pic machine has no Local APIC)",
+                            show(v, q, sizeof q));
+        if (idx >= (long)m->cpus)
+            return err_here(c, "lapic%.*s does not exist: the machine has %u CPU%s (%s%u)", DIGITS(&k[0], 5), m->cpus,
+                            m->cpus == 1 ? "" : "s", m->cpus == 1 ? "lapic" : "lapic0..lapic", m->cpus - 1);
+        if (n == 3 && vector > SCN_MAX_VECTOR)
+            return err_here(c, "vector %.*s is not 0..255", DIGITS(&k[2], 0));
+        return 0;
+    }
+    if (n == 3 && (idx = comp_index(&k[0], "ioapic")) >= 0 && (pin = comp_index(&k[1], "pin")) >= 0 &&
+        comp_in(&k[2], k_ioapic_fields, N_OF(k_ioapic_fields))) {
+        if (!is_apic(c))
+            return err_here(c, "state %s needs platform \"apic\" (a pic machine has no I/O APIC)",
+                            show(v, q, sizeof q));
+        if (idx >= (long)m->nioapics)
+            return err_here(c, "ioapic%.*s does not exist: the machine has %u I/O APIC%s (%s%u)", DIGITS(&k[0], 6),
+                            m->nioapics, m->nioapics == 1 ? "" : "s", m->nioapics == 1 ? "ioapic" : "ioapic0..ioapic",
+                            m->nioapics - 1);
+        if (pin >= (long)m->ioapics[idx].pins)
+            return err_here(c, "ioapic%ld has %u pins (pin0..pin%u), got pin%.*s", idx, m->ioapics[idx].pins,
+                            m->ioapics[idx].pins - 1, DIGITS(&k[1], 3));
+        return 0;
+    }
+    return unknown_state(c, v, k, n < STATE_COMPS ? n : STATE_COMPS);
 }
 
 static int load_expect_item(struct ctx *c, const cJSON *obj, unsigned idx, struct scn_expect *e)
@@ -1308,8 +2358,14 @@ static int load_expect_item(struct ctx *c, const cJSON *obj, unsigned idx, struc
         break;
     case SCN_EXP_MAX_LATENCY:
         rc = expect_type(c, subj, cJSON_String, "a device name");
+        if (rc == 0 && c->s->mode != SCN_GUEST_INTR)
+            rc = err_here(c, "\"max_latency\" needs guest mode \"intr\": it measures up to the handler entry of the "
+                             "device's driver");
         if (rc == 0)
             rc = device_ref(c, subj->valuestring, &e->device);
+        if (rc == 0 && c->s->devices[e->device].kind == SCN_DEV_TESTDEV)
+            rc = err_here(c, "device %s is a pc-testdev: it has no interrupt line of its own to measure",
+                          show(subj->valuestring, q, sizeof q));
         break;
     case SCN_EXP_MAX_NESTING:
         if (cJSON_IsString(subj)) {
@@ -1613,6 +2669,12 @@ void scenario_free(struct scenario *s)
         s->programs[i].nops = 0;
     }
     s->nprograms = 0;
+    for (unsigned i = 0; i < s->nhandlers && i < SCN_MAX_HANDLERS; i++) {
+        free(s->handlers[i].ops);
+        s->handlers[i].ops = NULL;
+        s->handlers[i].nops = 0;
+    }
+    s->nhandlers = 0;
     free(s->timeline);
     s->timeline = NULL;
     s->ntimeline = 0;
@@ -1638,5 +2700,46 @@ int scenario_find_driver(const struct scenario *s, const char *name)
     for (unsigned i = 0; i < s->ndrivers && i < SCN_MAX_DRIVERS; i++)
         if (strcmp(s->drivers[i].name, name) == 0)
             return (int)i;
+    return -1;
+}
+
+int scenario_find_ipi(const struct scenario *s, const char *name)
+{
+    if (!s || !name)
+        return -1;
+    for (unsigned i = 0; i < s->nipis && i < SCN_MAX_IPIS; i++)
+        if (strcmp(s->ipis[i].name, name) == 0)
+            return (int)i;
+    return -1;
+}
+
+uint32_t scenario_isa_gsi(const struct scenario *s, unsigned isa_irq, int *override)
+{
+    if (override)
+        *override = -1;
+    if (!s)
+        return isa_irq;
+    for (unsigned i = 0; i < s->machine.noverrides && i < SCN_MAX_OVERRIDES; i++) {
+        if (s->machine.overrides[i].isa_irq == isa_irq) {
+            if (override)
+                *override = (int)i;
+            return s->machine.overrides[i].gsi;
+        }
+    }
+    return isa_irq;
+}
+
+int scenario_gsi_ioapic(const struct scenario *s, uint64_t gsi, unsigned *pin)
+{
+    if (!s)
+        return -1;
+    for (unsigned i = 0; i < s->machine.nioapics && i < SCN_MAX_IOAPICS; i++) {
+        const struct scn_ioapic *io = &s->machine.ioapics[i];
+        if (gsi >= io->gsi_base && gsi - io->gsi_base < io->pins) {
+            if (pin)
+                *pin = (unsigned)(gsi - io->gsi_base);
+            return (int)i;
+        }
+    }
     return -1;
 }

@@ -35,6 +35,25 @@
 #define SCN_DEVICE_IO_STRIDE 0x10
 #define SCN_MAX_REPEAT       4294967295u            /* timeline "count", "nth" */
 
+/* Added for the apic platform and script mode (still format version 1). */
+#define SCN_MAX_IOAPICS      8                      /* = HAL_MAX_IOAPICS */
+#define SCN_MAX_OVERRIDES    16                     /* = HAL_MAX_OVERRIDES (one per ISA IRQ) */
+#define SCN_MAX_IOAPIC_PINS  240                    /* redirection entries of one I/O APIC */
+#define SCN_MAX_IOAPIC_ID    15                     /* 4-bit I/O APIC ID */
+#define SCN_MAX_GSI          0xFFFFFFFFu            /* GSIs are 32-bit (ACPI) */
+#define SCN_MAX_XAPIC_CPUS   255                    /* xAPIC ID 255 is the broadcast destination */
+#define SCN_MAX_TIMER_SHIFT  16                     /* machine.lapic.timer_shift */
+#define SCN_MAX_IPIS         16                     /* guest.ipis */
+#define SCN_MIN_VECTOR       16                     /* script handlers: vectors 16..255 */
+#define SCN_MAX_VECTOR       255
+#define SCN_MAX_HANDLERS     (SCN_MAX_VECTOR - SCN_MIN_VECTOR + 1)
+#define SCN_MMIO_WINDOW      0x1000                 /* each LAPIC / I/O APIC MMIO window: 4 KiB, aligned */
+#define SCN_TESTDEV_PORT     0x2000                 /* pc-testdev: a write to port 0x2000+n drives GSI n */
+#define SCN_MAX_PORT         0xFFFF
+#define SCN_MAX_MSR          0xFFFFFFFFu            /* MSR indices are 32-bit (ECX) */
+#define SCN_IOAPIC_VERSION_82093AA 0x11             /* ioapics[].version: no EOI register */
+#define SCN_IOAPIC_VERSION_EOI     0x20             /* ioapics[].version: with the EOI register (ICH) */
+
 /* Defaults (docs/scenario-format.md). */
 #define SCN_DEFAULT_SEED        1
 #define SCN_DEFAULT_CLOCK_HZ    1000000000ull
@@ -50,6 +69,15 @@
 #define SCN_DEFAULT_MMIO         100
 #define SCN_DEFAULT_MSR          50
 #define SCN_DEFAULT_PAUSE        10
+#define SCN_DEFAULT_IPI_LATENCY  10   /* ICR write -> acceptance at the target LAPIC */
+#define SCN_DEFAULT_MSG_LATENCY  10   /* I/O APIC or MSI message -> acceptance at the LAPIC */
+#define SCN_DEFAULT_EOI_BROADCAST_LATENCY 5   /* LAPIC EOI -> the I/O APICs' Remote IRR */
+/* apic platform defaults */
+#define SCN_DEFAULT_IOAPIC_PINS  24
+#define SCN_DEFAULT_IOAPIC_BASE  0xFEC00000ull      /* ioapics[i]: + 0x1000 * i */
+#define SCN_DEFAULT_LAPIC_BASE   0xFEE00000ull
+#define SCN_DEFAULT_IPI_WORK     50   /* guest.ipis[].work */
+#define SCN_DEFAULT_POLL_TIMEOUT 1000000   /* script op "poll" */
 
 enum scn_platform { SCN_PLATFORM_PIC = 0, SCN_PLATFORM_APIC = 1 };
 
@@ -65,6 +93,43 @@ struct scn_timing {
     uint64_t mmio;           /* one MMIO access */
     uint64_t msr;            /* one rdmsr/wrmsr */
     uint64_t pause;          /* one pause in a spin loop */
+    /* added for the apic platform (ignored on pic) */
+    uint64_t ipi_latency;    /* ICR write -> acceptance (IRR set) at the target LAPIC */
+    uint64_t msg_latency;    /* I/O APIC or MSI message -> acceptance at the LAPIC */
+    uint64_t eoi_broadcast_latency; /* LAPIC EOI of a level vector -> the I/O APICs */
+};
+
+/* ---- the apic platform (added) ------------------------------------------------
+ * machine.ioapics[i]; when "ioapics" is absent an apic machine has one, with
+ * every default below. */
+struct scn_ioapic {
+    unsigned id;                   /* 0..15; default (cpus + i) % 16 */
+    uint32_t gsi_base;             /* default 0 for i = 0, else ioapics[i-1].gsi_base + pins */
+    unsigned pins;                 /* 1..240, default 24; GSIs gsi_base .. gsi_base+pins-1 */
+    unsigned version;              /* SCN_IOAPIC_VERSION_82093AA (default) or _EOI */
+    uint64_t base;                 /* MMIO base, 4 KiB aligned; default 0xFEC00000 + 0x1000*i */
+};
+
+/* An ISA interrupt source override (ACPI MADT type 2).  The values are the
+ * MADT's MPS INTI flags, as enum hal_polarity / hal_trigger_mode. */
+enum scn_iso_polarity { SCN_ISO_POL_CONFORMS = 0, SCN_ISO_POL_HIGH = 1, SCN_ISO_POL_LOW = 3 };
+enum scn_iso_trigger { SCN_ISO_TRIG_CONFORMS = 0, SCN_ISO_TRIG_EDGE = 1, SCN_ISO_TRIG_LEVEL = 3 };
+struct scn_override {
+    unsigned isa_irq;              /* 0..15, unique */
+    uint32_t gsi;                  /* an I/O APIC input, unique among overrides */
+    enum scn_iso_polarity polarity;
+    enum scn_iso_trigger trigger;
+};
+
+/* How a lowest-priority interrupt picks its CPU among its destinations: as the
+ * SDM describes (lowest processor priority wins), as KVM does, or as QEMU does
+ * (the first destination, whatever its priority).  docs/scenario-format.md. */
+enum scn_lowest_priority { SCN_LOWPRI_SDM = 0, SCN_LOWPRI_KVM = 1, SCN_LOWPRI_QEMU = 2 };
+struct scn_lapic {
+    enum scn_lowest_priority lowest_priority;   /* default SDM */
+    bool directed_eoi;             /* the LAPIC offers directed EOI (SVR bit 12); default false */
+    unsigned timer_shift;          /* 0..16: the timer counts at clock_hz >> timer_shift; default 0 */
+    uint64_t base;                 /* MMIO base (IA32_APIC_BASE), 4 KiB aligned; default 0xFEE00000 */
 };
 
 struct scn_machine {
@@ -76,17 +141,40 @@ struct scn_machine {
     /* 8259 options (docs/machine-options.md) */
     bool pic_edge_irr_sticky;      /* QEMU: an edge's IRR bit survives the line
                                       dropping before INTA (datasheet: it does not) */
+    /* added: platform "apic" only (zero / empty on pic) */
+    bool x2apic;                   /* LAPICs in x2APIC mode (MSR access); required for 256 CPUs */
+    struct scn_lapic lapic;
+    unsigned nioapics;             /* apic: 1..SCN_MAX_IOAPICS; pic: 0 */
+    struct scn_ioapic ioapics[SCN_MAX_IOAPICS];
+    unsigned noverrides;           /* apic default: 1, {isa 0 -> gsi 2, conforms, conforms} when an
+                                      I/O APIC covers GSI 2; pic: 0 */
+    struct scn_override overrides[SCN_MAX_OVERRIDES];
 };
 
 enum scn_trigger { SCN_TRIG_EDGE = 0, SCN_TRIG_LEVEL = 1 };
+enum scn_polarity { SCN_POL_HIGH = 0, SCN_POL_LOW = 1 };   /* added */
 
-/* A device: one legacy interrupt source on an ISA IRQ line, and a small
- * register block in port space (status, ack) its driver uses.  */
+/* Added: what a device is.
+ *   ISA:     one line on ISA IRQ isa_irq.  On apic it reaches the 8259 input
+ *            and the I/O APIC input of GSI `gsi` (the overrides' routing).
+ *   GSI:     one line straight into an I/O APIC input (apic only); isa_irq -1.
+ *   TESTDEV: QEMU's pc-testdev: a write of v to port 0x2000+n sets GSI n's
+ *            level to v (and ISA IRQ n's 8259 input, n < 16).  At most one;
+ *            isa_irq -1, gsi 0, trigger LEVEL, io_base 0x2000 (its port range). */
+enum scn_device_kind { SCN_DEV_ISA = 0, SCN_DEV_GSI = 1, SCN_DEV_TESTDEV = 2 };
+
+/* A device: one interrupt line, and a small register block in port space
+ * (status, ack) its driver uses.  */
 struct scn_device {
     char name[SCN_NAME_MAX];
-    int isa_irq;                   /* 0..15 */
+    int isa_irq;                   /* 0..15; -1 for GSI devices and the testdev */
     enum scn_trigger trigger;      /* how the device drives the line */
-    uint16_t io_base;              /* assigned by the loader: 0x1000 + 0x10*i */
+    uint16_t io_base;              /* assigned by the loader: 0x1000 + 0x10*i (testdev: 0x2000) */
+    /* added */
+    enum scn_device_kind kind;
+    uint32_t gsi;                  /* GSI: its I/O APIC input.  ISA: the GSI its IRQ reaches on apic
+                                      (the override's, else isa_irq; pic: isa_irq).  TESTDEV: 0 */
+    enum scn_polarity polarity;    /* GSI: given, or high for edge / low for level; others: high */
 };
 
 /* What a top half does, in order: work, read status (if check_status),
@@ -105,6 +193,14 @@ struct scn_driver {
     bool has_bh;
     uint64_t bh_work;              /* cycles of bottom-half work (level 1 runs it with IRQs on) */
     uint64_t request_at;           /* cycle at which the driver registers (0: at boot) */
+    /* added */
+    int cpu;                       /* initial affinity: a CPU index, or -1 (the core chooses) */
+};
+
+/* Added: an IPI the intr-mode guest defines; its handler spends `work` cycles. */
+struct scn_ipi {
+    char name[SCN_NAME_MAX];       /* unique among ipis */
+    uint64_t work;                 /* default SCN_DEFAULT_IPI_WORK */
 };
 
 enum scn_action { SCN_ACT_ASSERT, SCN_ACT_DEASSERT, SCN_ACT_PULSE };
@@ -161,18 +257,66 @@ struct scn_expect {
 
 enum scn_guest_mode { SCN_GUEST_INTR = 0, SCN_GUEST_SCRIPT = 1 };
 
-/* Calls into the core's API from a per-CPU program at a given cycle. */
+/* Added: guest.legacy_pic (apic, intr mode): what the core does with the 8259 pair. */
+enum scn_legacy_pic {
+    SCN_LEGACY_PIC_MASKED = 0,       /* masked at boot; only the I/O APICs deliver (default) */
+    SCN_LEGACY_PIC_VIRTUAL_WIRE = 1, /* kept in use, its INTR reaching CPU 0's LINT0 as ExtINT */
+};
+
+/* Program ops.  Intr mode: calls into the core's API at a given cycle
+ * (DISABLE_IRQ .. WORK, SET_AFFINITY, SEND_IPI).  Script mode (added): raw
+ * instructions, in per-CPU programs and per-vector handlers (CLI, STI, WORK
+ * and MMIO_WRITE .. MARK).  The loader accepts each kind only in its mode. */
 enum scn_op_kind { SCN_OP_DISABLE_IRQ, SCN_OP_ENABLE_IRQ, SCN_OP_RELEASE, SCN_OP_CLI, SCN_OP_STI,
-                   SCN_OP_WORK };
+                   SCN_OP_WORK,
+                   /* added: intr mode */
+                   SCN_OP_SET_AFFINITY,  /* irq, cpu */
+                   SCN_OP_SEND_IPI,      /* ipi, dest (+ cpu) */
+                   /* added: script mode */
+                   SCN_OP_MMIO_WRITE,    /* addr, size, value */
+                   SCN_OP_MMIO_READ,     /* addr, size, [expect, mask] */
+                   SCN_OP_PORT_WRITE,    /* addr (the port), size, value */
+                   SCN_OP_PORT_READ,     /* addr (the port), size, [expect, mask] */
+                   SCN_OP_MSR_WRITE,     /* addr (the MSR), value, fault */
+                   SCN_OP_MSR_READ,      /* addr (the MSR), [expect, mask], fault */
+                   SCN_OP_HLT,
+                   SCN_OP_WAIT,          /* until */
+                   SCN_OP_POLL,          /* space, addr, size, mask, value, timeout */
+                   SCN_OP_MARK,          /* name: emits trace event "mark" */
+};
+enum scn_space { SCN_SPACE_MMIO = 0, SCN_SPACE_PORT = 1, SCN_SPACE_MSR = 2 };
+enum scn_ipi_dest { SCN_IPI_DEST_CPU = 0, SCN_IPI_DEST_ALL = 1, SCN_IPI_DEST_OTHERS = 2 };
 struct scn_op {
-    uint64_t at;                   /* run no earlier than this cycle */
+    uint64_t at;                   /* run no earlier than this cycle (program ops only) */
     enum scn_op_kind kind;
-    unsigned irq;                  /* DISABLE/ENABLE */
+    unsigned irq;                  /* DISABLE/ENABLE/SET_AFFINITY */
     int driver;                    /* RELEASE */
     uint64_t cycles;               /* WORK */
+    /* added: intr mode */
+    int cpu;                       /* SET_AFFINITY: the target; SEND_IPI with dest CPU; else -1 */
+    int ipi;                       /* SEND_IPI: index into guest ipis; else -1 */
+    enum scn_ipi_dest dest;        /* SEND_IPI */
+    /* added: script mode register ops (MMIO_*, PORT_*, MSR_*, POLL) */
+    enum scn_space space;          /* implied by the kind; given for POLL */
+    uint64_t addr;                 /* MMIO address, port (0..0xFFFF) or MSR index (32-bit) */
+    unsigned size;                 /* bytes: MMIO 1/2/4/8 (default 4), port 1/2/4 (default 1), MSR 8 */
+    uint64_t value;                /* WRITE: the value written; POLL: the value wanted */
+    bool has_expect;               /* READ: check (read & mask) == expect */
+    uint64_t expect;               /* READ; fits in size */
+    uint64_t mask;                 /* READ/POLL: default all ones of size (expect/value within it) */
+    bool fault;                    /* MSR_*: the access is expected to raise #GP (no expect then) */
+    uint64_t until;                /* WAIT: idle until this cycle */
+    uint64_t timeout;              /* POLL: give up (fail) after this many cycles; 0 = read once */
+    char name[SCN_NAME_MAX];       /* MARK */
 };
 struct scn_program {
     unsigned cpu;
+    unsigned nops;
+    struct scn_op *ops;            /* heap-allocated, nops entries */
+};
+/* Added: a script-mode handler: runs on whichever CPU takes `vector`. */
+struct scn_handler {
+    unsigned vector;               /* 16..255, unique */
     unsigned nops;
     struct scn_op *ops;            /* heap-allocated, nops entries */
 };
@@ -190,6 +334,13 @@ struct scenario {
     struct scn_driver drivers[SCN_MAX_DRIVERS];
     unsigned nprograms;
     struct scn_program programs[SCN_MAX_PROGRAMS];
+    /* added: intr mode */
+    enum scn_legacy_pic legacy_pic;   /* apic only; pic: MASKED (unused) */
+    unsigned nipis;
+    struct scn_ipi ipis[SCN_MAX_IPIS];
+    /* added: script mode (programs above hold script ops then) */
+    unsigned nhandlers;
+    struct scn_handler handlers[SCN_MAX_HANDLERS];
     unsigned ntimeline;
     struct scn_event *timeline;    /* heap-allocated, ntimeline entries */
     uint64_t until;                /* stop at this cycle */
@@ -210,5 +361,12 @@ void scenario_timing_preset(struct scn_timing *t, bool zero);
 
 int scenario_find_device(const struct scenario *s, const char *name);
 int scenario_find_driver(const struct scenario *s, const char *name);
+/* Added. */
+int scenario_find_ipi(const struct scenario *s, const char *name);
+/* The GSI ISA IRQ isa_irq (0..15) reaches on an apic machine: its override's,
+ * else isa_irq itself; *override (may be NULL) gets the override's index or -1. */
+uint32_t scenario_isa_gsi(const struct scenario *s, unsigned isa_irq, int *override);
+/* The I/O APIC (index) with gsi among its inputs, and the pin (may be NULL); -1 if none. */
+int scenario_gsi_ioapic(const struct scenario *s, uint64_t gsi, unsigned *pin);
 
 #endif

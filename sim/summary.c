@@ -88,6 +88,16 @@ void summary_observer(void *opaque, const struct trace_rec *r)
     }
 }
 
+/* Which controller serves a line, as /proc/interrupts names it. */
+static const char *chip_name(const struct sim_machine *m, int irq)
+{
+    if (!m->lapics)
+        return "XT-PIC";
+    if (irq < 16 && m->scn->legacy_pic == SCN_LEGACY_PIC_VIRTUAL_WIRE)
+        return "XT-PIC";
+    return "IO-APIC";
+}
+
 static void print_irqs(const struct summary *s, FILE *out)
 {
     const struct sim_machine *m = s->m;
@@ -102,7 +112,8 @@ static void print_irqs(const struct summary *s, FILE *out)
         fprintf(out, "  %3d:", irq);
         for (unsigned c = 0; c < ncol; c++)
             fprintf(out, " %10" PRIu64, s->irq_count[irq][c]);
-        fprintf(out, "  XT-PIC  %-10s %s\n", s->irq_mode[irq], s->irq_names[irq]);
+        fprintf(out, "  %-7s %-10s %s\n", chip_name(m, irq),
+                s->irq_mode[irq], s->irq_names[irq]);
     }
     fprintf(out, "  SPU: %10" PRIu64 "  8259 spurious IRQ7/IRQ15\n", s->spurious);
     fprintf(out, "  STR: %10" PRIu64 "  stray vectors\n", s->stray);

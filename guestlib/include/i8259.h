@@ -36,4 +36,9 @@
 
 extern const struct intr_chip i8259_chip;
 
+/* The APIC platform with the 8259 unused: ICW1-4 as usual (vectors
+ * 0x20-0x2F, so a spurious IR7 cannot look like an exception), then both
+ * masks 0xFF, then the ELCR all edge. */
+int i8259_init_all_masked(void);
+
 #endif

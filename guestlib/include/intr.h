@@ -14,8 +14,23 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define INTR_MAX_IRQS     64   /* legacy pins / GSIs the core tracks */
-#define INTR_MAX_ACTIONS  128  /* handlers over all lines */
+#define INTR_MAX_IRQS     256  /* pins the core tracks: ISA IRQs 0-15, GSIs 16-255 */
+#define INTR_MAX_ACTIONS  512  /* handlers over all lines */
+#define INTR_MAX_CPUS     256  /* per-CPU state and counts (= HAL_MAX_CPUS) */
+
+/* The vector layout of every CPU on the APIC platform (docs/intr-core.md).
+ * Vectors are per CPU: a line is bound to one (cpu, vector) pair and the
+ * same vector number means different lines on different CPUs. */
+#define INTR_VEC_LEGACY_FIRST 0x20  /* 0x20-0x2F: the 8259 (virtual wire, BSP only) */
+#define INTR_VEC_DEVICE_FIRST 0x30  /* 0x30-0xEF: device vectors, allocated per CPU */
+#define INTR_VEC_DEVICE_LAST  0xEF
+#define INTR_VEC_IPI_FIRST    0xF0  /* 0xF0-0xFC: IPIs (intr_request_ipi) */
+#define INTR_VEC_IPI_LAST     0xFC
+#define INTR_VEC_CLEANUP      0xFD  /* internal IPI: reclaim a moved line's old vector */
+#define INTR_VEC_LAPIC_ERROR  0xFE  /* LVT error */
+#define INTR_VEC_SPURIOUS     0xFF  /* the local APIC's spurious vector: no EOI */
+#define INTR_NR_DEVICE_VECTORS (INTR_VEC_DEVICE_LAST - INTR_VEC_DEVICE_FIRST + 1)
+#define INTR_NR_IPIS          (INTR_VEC_IPI_LAST - INTR_VEC_IPI_FIRST + 1)
 
 /* Error codes (returned negated). */
 enum intr_err {
@@ -25,6 +40,7 @@ enum intr_err {
     INTR_ENOMEM = 3,   /* no free action slot / vector */
     INTR_ENOENT = 4,   /* nothing registered for that (pin, device) */
     INTR_ENODEV = 5,   /* no interrupt controller */
+    INTR_ETIMEDOUT = 6,/* the hardware did not answer in time (ICR busy) */
 };
 
 struct intr_device {
@@ -38,14 +54,77 @@ enum intr_trigger { INTR_TRIGGER_EDGE = 0, INTR_TRIGGER_LEVEL_LOW = 1, INTR_TRIG
 
 enum intr_level { INTR_LEVEL_TASK = 0, INTR_LEVEL_IRQ = 1, INTR_LEVEL_NESTED = 2 };
 
-/* Boot: pick the chip from hal_platform() and initialise it.  Called once, on
- * CPU 0, before any request; intr_cpu_init() runs on every CPU. */
+/* Boot: pick the chip set from hal_platform() and initialise it.  Called
+ * once, on the boot CPU, before any request; intr_cpu_init() then runs on
+ * every CPU (first on the boot CPU, on an AP first thing at its entry).
+ * - has_lapic && nioapics > 0: APIC mode (local APICs, I/O APICs, the 8259
+ *   masked or in virtual-wire mode, see intr_set_legacy_pic_mode());
+ * - else has_pic: the 8259 pair alone, one CPU;
+ * - else -INTR_ENODEV. */
 int intr_init(void);
 int intr_cpu_init(void);
 
+/* APIC platform: what becomes of the 8259 pair behind the I/O APICs.  A boot
+ * option, read by the next intr_init() (default INTR_PIC_MASKED).
+ * - INTR_PIC_MASKED: initialised (vectors 0x20-0x2F) and fully masked
+ *   (0xFF/0xFF); every pin goes through the I/O APICs; LINT0 masked.
+ * - INTR_PIC_VIRTUAL_WIRE: the boot CPU's LINT0 is ExtINT; pins 0-15 are the
+ *   8259's (on the boot CPU, vectors 0x20-0x2F, the pic platform's rules);
+ *   pins 16 and up (GSIs) go through the I/O APICs. */
+enum intr_pic_mode { INTR_PIC_MASKED = 0, INTR_PIC_VIRTUAL_WIRE = 1 };
+int intr_set_legacy_pic_mode(enum intr_pic_mode mode);
+
+/* APIC platform, on the boot CPU after intr_init() and intr_cpu_init():
+ * start every other CPU of hal_platform() with INIT, INIT de-assert and two
+ * STARTUP IPIs (the AP runs the entry the kernel registered with
+ * hal_set_ap_entry(), which calls intr_cpu_init() first) and wait, bounded,
+ * until each has marked itself online.  One AP at a time.  Returns the
+ * number of CPUs online (1 on the pic platform), or a negated error. */
+int intr_smp_boot(void);
+/* INIT-to-STARTUP and STARTUP-to-STARTUP delays in cycles (hal_work). */
+void intr_smp_set_delays(uint64_t init_cycles, uint64_t sipi_cycles);
+#define INTR_SMP_TRAMPOLINE_VECTOR 0x08   /* STARTUP vector: trampoline page 0x8000 */
+bool intr_cpu_online(unsigned cpu);
+unsigned intr_nr_online_cpus(void);
+
+/* pin: on the pic platform the 8259 line 0-15 (2 is the cascade).  On the
+ * APIC platform an ISA IRQ 0-15, mapped to a GSI through the firmware's
+ * interrupt source overrides (IRQ 0 -> GSI 2 and the like), or a GSI >= 16
+ * directly; see docs/intr-core.md "Pin numbering" for the exact rule.  The
+ * first request on an APIC line gives it a vector on the least-loaded online
+ * CPU (-INTR_ENOMEM, nothing changed, when no CPU has one free). */
 int  intr_request_irq(unsigned pin, struct intr_device *dev, intr_handler_fn handler,
                       enum intr_trigger trigger, bool shared);
 int  intr_release_irq(unsigned pin, const struct intr_device *dev);
+
+/* APIC platform: route a requested line to `cpu` (an online CPU).  The new
+ * vector is allocated first (-INTR_ENOMEM, nothing changed, if `cpu` has
+ * none free); the redirection entry is rewritten with the line masked; the
+ * old vector keeps its mapping until no interrupt can still arrive on it
+ * (see docs/intr-core.md "Affinity").  A level line whose Remote IRR is set
+ * is moved at its next EOI instead (0 is returned; intr_get_affinity()
+ * tells when it happened).  -INTR_EBUSY while the previous move of the line
+ * still holds its old vector; -INTR_ENOENT for a line nobody requested;
+ * -INTR_EINVAL for a line that cannot be routed (8259 lines). */
+int  intr_set_affinity(unsigned pin, unsigned cpu);
+/* The CPU the line's interrupts go to now, or a negated error. */
+int  intr_get_affinity(unsigned pin);
+/* Spread the requested APIC lines over the online CPUs so that their
+ * numbers of bound lines differ by at most one (moves made with
+ * intr_set_affinity()).  Returns the number of lines moved. */
+int  intr_balance(void);
+
+/* Inter-processor interrupts (APIC platform).  intr_request_ipi() reserves a
+ * vector 0xF0-0xFC on every CPU for fn and returns it as the IPI number; fn
+ * runs in the top half of the CPU that receives it (interrupts disabled,
+ * level 1 or 2), then the local APIC gets its EOI. */
+typedef void (*intr_ipi_fn)(void *arg);
+int  intr_request_ipi(intr_ipi_fn fn, void *arg);
+int  intr_release_ipi(int ipi);
+int  intr_send_ipi(unsigned cpu, int ipi);
+/* Every online CPU (ICR shorthand "all excluding self" or "all including
+ * self"). */
+int  intr_send_ipi_all(int ipi, bool include_self);
 
 /* Logical disable/enable of a line (nests); distinct from the hardware mask.
  * intr_disable_irq() masks the line on the first disable and then waits for
@@ -81,10 +160,10 @@ struct intr_irq_info {
     unsigned pin;
     const char *chip;
     const char *flow;
-    unsigned vector;
+    unsigned vector;            /* the vector the line is routed to now */
     unsigned nactions;
     const char *names[8];
-    uint64_t count[8];          /* per CPU, first 8 CPUs */
+    uint64_t count[INTR_MAX_CPUS]; /* per CPU */
     uint64_t unhandled;
     unsigned disable_depth;
     bool masked;
@@ -94,6 +173,11 @@ struct intr_irq_info {
     bool pending;               /* an interrupt arrived while disabled */
     bool spurious_disabled;     /* disabled by the "nobody cared" detector */
     uint64_t total;             /* over all CPUs */
+    /* added with the APIC platform */
+    int cpu;                    /* target CPU of a routed line, -1 if none */
+    int gsi;                    /* APIC platform: the GSI of the pin, -1 if none */
+    bool move_pending;          /* an old vector is still mapped, or a level
+                                   line waits for its EOI to move */
 };
 int intr_irq_info(unsigned pin, struct intr_irq_info *out);
 
@@ -105,6 +189,11 @@ struct intr_cpu_stats {
     uint64_t spurious;   /* 8259 IRQ7/15 or LAPIC spurious vectors */
     uint64_t stray;      /* vectors with no line */
     uint64_t interrupts; /* all taken */
+    /* added with the APIC platform */
+    uint64_t ipis;       /* IPIs whose function ran */
+    uint64_t errors;     /* local APIC error interrupts */
+    unsigned vectors;    /* device vectors allocated on this CPU */
+    bool online;
 };
 int intr_cpu_stats(unsigned cpu, struct intr_cpu_stats *out);
 

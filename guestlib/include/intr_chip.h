@@ -75,6 +75,25 @@ struct intr_chip {
     /* Compose the MSI message for a line; -INTR_ENODEV where the controller
      * has no MSI (the 8259).  May be NULL (same meaning). */
     int  (*config_msi)(unsigned irq, struct intr_msi_msg *msg);
+
+    /* ---- added with the APIC platform (all may be NULL) ---- */
+
+    /* Can line `irq` (below nr_irqs, not in reserved_irqs) be requested at
+     * all?  NULL: yes.  The IOAPIC says no for a pin with no GSI behind it. */
+    bool (*irq_usable)(unsigned irq);
+    /* Non-NULL: the chip's lines have no fixed vector; the core allocates a
+     * (cpu, vector) per line from the per-CPU vector spaces and calls this
+     * to route the line there: before bind() on the first request (the
+     * chip only records it), and with the line masked when the line moves
+     * (the chip rewrites its routing; the core unmasks afterwards). */
+    int  (*set_affinity)(unsigned irq, unsigned cpu, uint8_t vector);
+    /* Level line: is an interrupt of the line still outstanding at the
+     * controller (the IOAPIC's Remote IRR, or a message still send
+     * pending)?  Read with the line masked, before moving it. */
+    bool (*irq_outstanding)(unsigned irq);
+    /* The controller's input number for the dump (the IOAPIC: the GSI), or
+     * -1.  NULL: -1. */
+    int  (*irq_gsi)(unsigned irq);
 };
 
 /* Boot the core on a given chip (what intr_init() does after choosing one
@@ -90,5 +109,8 @@ const struct intr_chip *intr_get_chip(void);
 /* The vector entry (hal_irq_entry_fn): called with local interrupts disabled
  * when the CPU takes `vector`. */
 void intr_entry(uint8_t vector);
+
+/* True once intr_init() chose the APIC platform. */
+bool intr_apic_mode(void);
 
 #endif

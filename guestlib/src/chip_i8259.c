@@ -67,7 +67,9 @@ static void send_eoi(unsigned irq)
     }
 }
 
-static int i8259_init(void)
+/* ICW1-4 on both chips, then the masks (bit n: line n masked), then the
+ * ELCR all edge. */
+static int i8259_setup(uint16_t mask)
 {
     hal_irqflags_t f = hal_irq_save();
 
@@ -84,8 +86,8 @@ static int i8259_init(void)
     hal_outb(I8259_SLAVE_DATA, I8259_ICW3_SLAVE);
     hal_outb(I8259_SLAVE_DATA, I8259_ICW4_8086);
 
-    /* ICW1 cleared the masks: everything masked but the cascade. */
-    cached_mask = (uint16_t)(0xFFFFu & ~(1u << I8259_CASCADE_IRQ));
+    /* ICW1 cleared the masks. */
+    cached_mask = mask;
     hal_outb(I8259_MASTER_DATA, (uint8_t)cached_mask);
     hal_outb(I8259_SLAVE_DATA, (uint8_t)(cached_mask >> 8));
 
@@ -95,6 +97,20 @@ static int i8259_init(void)
     hal_spin_unlock(&i8259_lock);
     hal_irq_restore(f);
     return 0;
+}
+
+/* The pic platform (and virtual-wire mode): everything masked but the
+ * cascade. */
+static int i8259_init(void)
+{
+    return i8259_setup((uint16_t)(0xFFFFu & ~(1u << I8259_CASCADE_IRQ)));
+}
+
+/* The APIC platform with the 8259 unused: every line masked, the cascade
+ * too (0xFF / 0xFF), so that nothing reaches INTR or LINT0. */
+int i8259_init_all_masked(void)
+{
+    return i8259_setup(0xFFFFu);
 }
 
 static int i8259_irq_vector(unsigned irq)

@@ -27,9 +27,12 @@ void intr_cpu_reset_all(void)
         cpus[c].level = INTR_LEVEL_TASK;
         cpus[c].guard_depth = 0;
         cpus[c].online = false;
+        cpus[c].apic_id = 0;
         cpus[c].spurious = 0;
         cpus[c].stray = 0;
         cpus[c].interrupts = 0;
+        cpus[c].ipis = 0;
+        cpus[c].errors = 0;
     }
 }
 
@@ -43,8 +46,26 @@ int intr_cpu_init(void)
     pc = &cpus[cpu];
     pc->level = INTR_LEVEL_TASK;
     pc->guard_depth = 0;
+    /* The local APIC first: the allocator may pick the CPU as soon as it
+     * is online. */
+    if (intr_apic_active)
+        intr_apic_cpu_init(cpu, pc);
     pc->online = true;
     return 0;
+}
+
+bool intr_cpu_online(unsigned cpu)
+{
+    return cpu < INTR_NR_CPUS && cpus[cpu].online;
+}
+
+unsigned intr_nr_online_cpus(void)
+{
+    unsigned c, n = 0;
+
+    for (c = 0; c < INTR_NR_CPUS; c++)
+        n += cpus[c].online;
+    return n;
 }
 
 void intr_register_bottom_half_l1(intr_bh_fn fn)
@@ -90,20 +111,24 @@ static void run_bottom_half(struct intr_cpu *pc)
     }
 }
 
-static bool chip_owns_vector(const struct intr_desc *desc, uint8_t vector)
-{
-    return desc && desc->vector == (int)vector;
-}
-
-/* The top half proper: find the line, filter the chip's spurious requests,
- * account strays, run the flow. */
+/* The top half proper: system vectors, then find the line, filter the
+ * chip's spurious requests, account strays, run the flow. */
 static void dispatch(struct intr_cpu *pc, unsigned cpu, uint8_t vector)
 {
-    struct intr_desc *desc = intr_vector_to_desc(vector);
+    struct intr_desc *desc;
 
-    if (!chip_owns_vector(desc, vector)) {
-        /* Not a vector of any line: nothing we could acknowledge. */
+    if (intr_apic_active && vector >= INTR_VEC_IPI_FIRST) {
+        intr_apic_system_vector(pc, cpu, vector);
+        return;
+    }
+    desc = intr_vector_to_desc(cpu, vector);
+    if (!desc) {
+        /* Not a vector of any line.  On the APIC platform it came through
+         * the local APIC and is in service there: it gets its EOI.  On the
+         * 8259 there is nothing we could acknowledge. */
         pc->stray++;
+        if (intr_apic_active)
+            intr_apic_stray_eoi(vector);
         intr_trace(HAL_TR_INTR_STRAY, -1, vector, (int)pc->level, 0, 0, 0, NULL);
         return;
     }
@@ -122,8 +147,12 @@ static void dispatch(struct intr_cpu *pc, unsigned cpu, uint8_t vector)
         intr_trace(HAL_TR_INTR_STRAY, (int)desc->irq, vector, (int)pc->level, 0, 0, 0, NULL);
         return;
     }
+    if (desc->move_state == INTR_MOVE_WAIT_FIRST)
+        intr_move_note_irq(desc, cpu, vector);
     hal_spin_unlock(&desc->lock);
     desc->flow(desc, cpu);
+    if (desc->move_state == INTR_MOVE_CLEANUP)
+        intr_move_after_irq(desc, cpu, vector);
 }
 
 void intr_entry(uint8_t vector)

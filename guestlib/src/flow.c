@@ -127,7 +127,9 @@ out:
 }
 
 /* Fast-EOI flow: the controller needs one EOI after the handlers (the IOAPIC
- * and MSI through the local APIC). */
+ * and MSI through the local APIC).  A level line whose move to another CPU
+ * was deferred because its interrupt was outstanding moves here, masked
+ * around its EOI (affinity.c). */
 void intr_flow_fasteoi(struct intr_desc *desc, unsigned cpu)
 {
     hal_spin_lock(&desc->lock);
@@ -146,7 +148,10 @@ void intr_flow_fasteoi(struct intr_desc *desc, unsigned cpu)
         intr_handle_irq_event(desc, cpu);
     } while (rerun_pending(desc));
 out_eoi:
-    intr_chip_eoi(desc);
+    if (desc->move_deferred)
+        intr_move_eoi(desc);    /* a level line's move waited for this EOI */
+    else
+        intr_chip_eoi(desc);
     hal_spin_unlock(&desc->lock);
 }
 

@@ -1,5 +1,5 @@
-/* init.c - boot: choose the chip from the platform description and bring
- * the core up on it. */
+/* init.c - boot: choose the chips from the platform description and bring
+ * the core up on them. */
 #include "internal.h"
 #include "i8259.h"
 
@@ -11,7 +11,9 @@ int intr_init_with_chip(const struct intr_chip *chip)
         chip->nr_irqs > INTR_MAX_IRQS)
         return -INTR_EINVAL;
 
+    intr_apic_deactivate();
     intr_cpu_reset_all();
+    intr_vec_reset_all();
     intr_desc_reset_all(chip);
     if (chip->init) {
         ret = chip->init();
@@ -24,15 +26,24 @@ int intr_init_with_chip(const struct intr_chip *chip)
     return 0;
 }
 
-/* The PC platform today: the 8259 pair.  The IOAPIC/LAPIC chips will be
- * chosen here when the platform has them. */
+/* APIC platform when there are local APICs and I/O APICs (apic.c), else the
+ * 8259 pair, else nothing. */
 int intr_init(void)
 {
     const struct hal_platform *p = hal_platform();
 
+    if (p && p->has_lapic && p->nioapics > 0) {
+        int ret = intr_apic_init(p);
+
+        if (ret == 0 || !p->has_pic)
+            return ret;
+        intr_trace_error("no usable I/O APIC: falling back to the 8259", -1);
+    }
     if (p && p->has_pic)
         return intr_init_with_chip(&i8259_chip);
+    intr_apic_deactivate();
     intr_cpu_reset_all();
+    intr_vec_reset_all();
     intr_desc_reset_all(NULL);
     return -INTR_ENODEV;
 }

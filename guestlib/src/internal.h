@@ -10,7 +10,9 @@
  * action list is only unlinked under the lock and an unlinked action is not
  * reused before intr_sync_desc() has seen the line's in-progress flag clear,
  * so a flow walking the list on another CPU never sees a reused slot.
- * Lock order: desc->lock, then the action pool lock, then the chip's lock.
+ * Lock order: desc->lock, then the action pool lock, vector_lock (vector.c)
+ * or the chip's lock (the 8259's, ioapic_lock).  The ipi_lock (apic.c) is
+ * taken alone.
  */
 #ifndef INTRSIM_INTR_INTERNAL_H
 #define INTRSIM_INTR_INTERNAL_H
@@ -20,6 +22,24 @@
 #include "intr_chip.h"
 
 #define INTR_NR_CPUS HAL_MAX_CPUS
+_Static_assert(INTR_MAX_CPUS == HAL_MAX_CPUS, "INTR_MAX_CPUS must equal HAL_MAX_CPUS");
+
+/* Physical destinations of I/O APIC entries (and MSI without remapping) are
+ * 8 bits, 0xFF broadcasting: a CPU with a larger APIC ID gets no lines. */
+#define INTR_MAX_ROUTABLE_APIC_ID 0xFEu
+
+/* Bounds of the spin-waits (hal_pause iterations). */
+#define INTR_SMP_WAIT_LIMIT   200000u  /* an AP marking itself online */
+#define INTR_MOVE_POLL_LIMIT  16u      /* Remote IRR clearing before a move */
+
+/* A line's move to another CPU (affinity.c). */
+enum intr_move_state {
+    INTR_MOVE_NONE,
+    INTR_MOVE_WAIT_FIRST,   /* old (cpu, vector) still mapped; waiting for the
+                               first interrupt on the new one */
+    INTR_MOVE_CLEANUP,      /* it came; the old CPU was asked (cleanup IPI)
+                               to unmap the old vector once its IRR is clear */
+};
 
 /* "Nobody cared" detector (Linux spurious.c): in every window of
  * INTR_SPURIOUS_WINDOW interrupts on a line, more than
@@ -43,6 +63,15 @@ struct intr_desc {
     unsigned irq;
     const struct intr_chip *chip;
     int vector;                       /* -1 if the chip gives none */
+    int cpu;                          /* routed line: its target CPU, else -1 */
+
+    /* routed lines (chip->set_affinity): a move in progress */
+    enum intr_move_state move_state;
+    unsigned move_old_cpu;
+    uint8_t move_old_vector;
+    bool move_deferred;               /* level line: move at its next EOI */
+    unsigned defer_cpu;               /* ... to this (cpu, vector), allocated */
+    uint8_t defer_vector;
 
     enum intr_flow_kind flow_kind;
     intr_flow_fn flow;
@@ -70,17 +99,25 @@ struct intr_desc {
 struct intr_cpu {
     enum intr_level level;
     unsigned guard_depth;
-    bool online;
+    volatile bool online;             /* set by the CPU itself, polled by the BSP */
+    uint32_t apic_id;                 /* as its local APIC reported it */
     uint64_t spurious;
     uint64_t stray;
     uint64_t interrupts;
+    uint64_t ipis;
+    uint64_t errors;
 };
 
 /* irqdesc.c: the descriptor table, the vector map and the action pool. */
 extern const struct intr_chip *intr_chip_sel;
 void intr_desc_reset_all(const struct intr_chip *chip);
 struct intr_desc *intr_to_desc(unsigned irq);        /* NULL if out of range */
-struct intr_desc *intr_vector_to_desc(uint8_t vector);
+/* The line vector arrives on at cpu: the CPU's own table (routed lines),
+ * then the chips' fixed vectors (on the APIC platform only on the BSP, where
+ * the 8259's ExtINT arrives). */
+struct intr_desc *intr_vector_to_desc(unsigned cpu, uint8_t vector);
+/* Give line irq another chip (the 8259 lines of virtual-wire mode). */
+void intr_desc_set_chip(unsigned irq, const struct intr_chip *chip);
 struct intr_action *intr_action_alloc(void);
 void intr_action_free(struct intr_action *a);
 
@@ -111,6 +148,34 @@ void intr_sync_desc(struct intr_desc *desc);
 struct intr_cpu *intr_cpu_state(unsigned cpu);
 void intr_cpu_reset_all(void);
 void intr_replay(struct intr_desc *desc);
+
+/* vector.c: per-CPU vector spaces. */
+void intr_vec_reset_all(void);
+bool intr_vec_cpu_eligible(unsigned cpu);
+/* want_cpu < 0: balanced.  Maps (cpu, vector) to irq. */
+int  intr_vec_alloc(unsigned irq, int want_cpu, bool level, unsigned *cpu_out, uint8_t *vec_out);
+void intr_vec_free(unsigned cpu, uint8_t vector);
+int  intr_vec_lookup(unsigned cpu, uint8_t vector);
+unsigned intr_vec_count(unsigned cpu);
+
+/* apic.c: the APIC platform. */
+extern bool intr_apic_active;
+extern unsigned intr_bsp_cpu;
+int  intr_apic_init(const struct hal_platform *p);
+void intr_apic_deactivate(void);
+void intr_apic_cpu_init(unsigned cpu, struct intr_cpu *pc);
+/* Vectors 0xF0-0xFF: IPIs, cleanup, error, spurious. */
+void intr_apic_system_vector(struct intr_cpu *pc, unsigned cpu, uint8_t vector);
+/* A vector with no line: the local APIC's EOI where one is owed. */
+void intr_apic_stray_eoi(uint8_t vector);
+/* affinity.c: routing of a line whose chip has set_affinity (desc->lock held). */
+int  intr_route_line(struct intr_desc *desc, enum intr_trigger trigger);
+void intr_unroute_line(struct intr_desc *desc);
+/* Moves, from the entry and the fast-EOI flow. */
+void intr_move_note_irq(struct intr_desc *desc, unsigned cpu, uint8_t vector); /* lock held */
+void intr_move_after_irq(struct intr_desc *desc, unsigned cpu, uint8_t vector);
+void intr_move_eoi(struct intr_desc *desc);                                    /* lock held */
+void intr_move_cleanup(unsigned cpu);                   /* the cleanup IPI */
 
 /* trace.c */
 void intr_trace(enum hal_trace_kind kind, int irq, int vector, int level,

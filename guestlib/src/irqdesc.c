@@ -1,8 +1,9 @@
-/* irqdesc.c - the line descriptors, the vector map and the action pool.
+/* irqdesc.c - the line descriptors, the fixed-vector map and the action pool.
  *
  * Everything is static: INTR_MAX_IRQS descriptors, INTR_MAX_ACTIONS actions
- * shared by all lines, and a 256-entry map from CPU vector to line filled
- * from the chip at boot.
+ * shared by all lines, and a 256-entry map from CPU vector to line for the
+ * chips with fixed vectors (the 8259, filled at boot).  Lines routed through
+ * the local APICs are found in the per-CPU tables of vector.c instead.
  */
 #include "internal.h"
 
@@ -24,6 +25,13 @@ static void desc_reset(struct intr_desc *d, unsigned irq, const struct intr_chip
     d->vector = -1;
     if (chip && irq < chip->nr_irqs && chip->irq_vector)
         d->vector = chip->irq_vector(irq);
+    d->cpu = -1;
+    d->move_state = INTR_MOVE_NONE;
+    d->move_old_cpu = 0;
+    d->move_old_vector = 0;
+    d->move_deferred = false;
+    d->defer_cpu = 0;
+    d->defer_vector = 0;
     d->flow_kind = chip ? intr_chip_flow_kind(chip, irq, INTR_TRIGGER_EDGE) : INTR_FLOW_EDGE;
     d->flow = intr_flow_for(d->flow_kind);
     d->action = NULL;
@@ -73,11 +81,30 @@ struct intr_desc *intr_to_desc(unsigned irq)
     return &descs[irq];
 }
 
-struct intr_desc *intr_vector_to_desc(uint8_t vector)
+struct intr_desc *intr_vector_to_desc(unsigned cpu, uint8_t vector)
 {
-    int irq = vector_irq[vector];
+    int irq = intr_vec_lookup(cpu, vector);
 
+    if (irq < 0 && (!intr_apic_active || cpu == intr_bsp_cpu))
+        irq = vector_irq[vector];
     return irq < 0 ? NULL : intr_to_desc((unsigned)irq);
+}
+
+void intr_desc_set_chip(unsigned irq, const struct intr_chip *chip)
+{
+    struct intr_desc *d;
+
+    if (irq >= INTR_MAX_IRQS || !chip)
+        return;
+    d = &descs[irq];
+    if (d->vector >= 0 && d->vector < 256 && vector_irq[d->vector] == (int16_t)irq)
+        vector_irq[d->vector] = -1;
+    d->chip = chip;
+    d->vector = chip->irq_vector ? chip->irq_vector(irq) : -1;
+    d->flow_kind = intr_chip_flow_kind(chip, irq, INTR_TRIGGER_EDGE);
+    d->flow = intr_flow_for(d->flow_kind);
+    if (d->vector >= 0 && d->vector < 256)
+        vector_irq[d->vector] = (int16_t)irq;
 }
 
 struct intr_action *intr_action_alloc(void)

@@ -14,7 +14,11 @@
 
 static bool pin_requestable(const struct intr_desc *desc)
 {
-    return desc && !(desc->chip->reserved_irqs & ((uint64_t)1 << desc->irq));
+    if (!desc)
+        return false;
+    if (desc->irq < 64 && (desc->chip->reserved_irqs & ((uint64_t)1 << desc->irq)))
+        return false;
+    return !desc->chip->irq_usable || desc->chip->irq_usable(desc->irq);
 }
 
 void intr_sync_desc(struct intr_desc *desc)
@@ -63,8 +67,15 @@ int intr_request_irq(unsigned pin, struct intr_device *dev, intr_handler_fn hand
                     ret = -INTR_EBUSY;
         }
     } else {
-        if (desc->chip->bind)
+        /* A routed line first gets its (cpu, vector); nothing is left
+         * behind if that or the bind fails. */
+        if (desc->chip->set_affinity)
+            ret = intr_route_line(desc, trigger);
+        if (ret == 0 && desc->chip->bind) {
             ret = desc->chip->bind(pin, trigger);
+            if (ret && desc->chip->set_affinity)
+                intr_unroute_line(desc);
+        }
         if (ret == 0) {
             desc->trigger = trigger;
             desc->shared = shared;
@@ -110,6 +121,7 @@ int intr_release_irq(unsigned pin, const struct intr_device *dev)
     struct intr_action *act, **pp;
     hal_irqflags_t f;
     bool from_own_handler;
+    int vector;
 
     if (!intr_chip_sel)
         return -INTR_ENODEV;
@@ -131,10 +143,15 @@ int intr_release_irq(unsigned pin, const struct intr_device *dev)
      * may stand on this action and must still find the rest. */
     *pp = act->next;
     desc->nactions--;
+    vector = desc->vector;
     if (desc->nactions == 0) {
         intr_chip_mask(desc);
         if (desc->chip->unbind)
             desc->chip->unbind(pin);
+        /* Its vectors are free again.  An interrupt already on its way to
+         * one of them arrives as a stray (and gets the local APIC's EOI). */
+        if (desc->chip->set_affinity)
+            intr_unroute_line(desc);
         desc->depth = 0;
         desc->pending = false;
         desc->spurious_disabled = false;
@@ -154,7 +171,7 @@ int intr_release_irq(unsigned pin, const struct intr_device *dev)
         intr_sync_desc(desc);
         intr_action_free(act);
     }
-    intr_trace(HAL_TR_INTR_RELEASE, (int)pin, desc->vector, 0, 0, 0, 0, dev->name);
+    intr_trace(HAL_TR_INTR_RELEASE, (int)pin, vector, 0, 0, 0, 0, dev->name);
     return 0;
 }
 

@@ -28,11 +28,11 @@ int intr_irq_info(unsigned pin, struct intr_irq_info *out)
         out->names[i] = NULL;
     for (i = 0, a = desc->action; a && i < 8; a = a->next, i++)
         out->names[i] = a->dev ? a->dev->name : NULL;
-    for (i = 0; i < 8; i++)
-        out->count[i] = desc->count[i];
     out->total = 0;
-    for (i = 0; i < INTR_NR_CPUS; i++)
+    for (i = 0; i < INTR_NR_CPUS; i++) {
+        out->count[i] = desc->count[i];
         out->total += desc->count[i];
+    }
     out->unhandled = desc->unhandled;
     out->disable_depth = desc->depth;
     out->masked = desc->masked;
@@ -40,6 +40,9 @@ int intr_irq_info(unsigned pin, struct intr_irq_info *out)
     out->shared = desc->shared;
     out->pending = desc->pending;
     out->spurious_disabled = desc->spurious_disabled;
+    out->cpu = desc->nactions ? desc->cpu : -1;
+    out->gsi = desc->chip->irq_gsi ? desc->chip->irq_gsi(pin) : -1;
+    out->move_pending = desc->move_state != INTR_MOVE_NONE || desc->move_deferred;
     hal_spin_unlock(&desc->lock);
     hal_irq_restore(f);
     return 0;
@@ -55,5 +58,9 @@ int intr_cpu_stats(unsigned cpu, struct intr_cpu_stats *out)
     out->spurious = pc->spurious;
     out->stray = pc->stray;
     out->interrupts = pc->interrupts;
+    out->ipis = pc->ipis;
+    out->errors = pc->errors;
+    out->vectors = intr_vec_count(cpu);
+    out->online = pc->online;
     return 0;
 }

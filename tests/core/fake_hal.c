@@ -13,6 +13,14 @@ hal_irq_entry_fn fake_entry;
 unsigned fake_pauses[HAL_MAX_CPUS];
 bool fake_record_traces = true;
 
+struct fake_lapic fake_lapic[HAL_MAX_CPUS];
+struct fake_ioapic fake_ioapic[HAL_MAX_IOAPICS];
+struct fake_ipi fake_ipis[FAKE_MAX_IPIS];
+unsigned fake_nipis;
+bool fake_eoi_broadcast = true;
+bool fake_ap_autostart = true;
+hal_ap_entry_fn fake_ap_entry;
+
 static bool if_flag[HAL_MAX_CPUS];
 static uint8_t inb_value[0x10000];
 static unsigned main_cpu;
@@ -66,6 +74,58 @@ void fake_hal_reset(void)
     memset(inb_value, 0, sizeof inb_value);
     main_cpu = 0;
     co_alive = in_co = false;
+    memset(fake_lapic, 0, sizeof fake_lapic);
+    for (i = 0; i < HAL_MAX_CPUS; i++)
+        fake_lapic[i].apic_base = FAKE_LAPIC_BASE | (1ull << 11) | (i == 0 ? 1ull << 8 : 0);
+    memset(fake_ioapic, 0, sizeof fake_ioapic);
+    for (i = 0; i < HAL_MAX_IOAPICS; i++) {
+        unsigned p;
+
+        fake_ioapic[i].ver = 0x00170011;
+        for (p = 0; p < 240; p++)
+            fake_ioapic[i].rte[p] = 1ull << 16;
+    }
+    fake_nipis = 0;
+    fake_eoi_broadcast = true;
+    fake_ap_autostart = true;
+    fake_ap_entry = NULL;
+}
+
+void fake_apic_platform(unsigned ncpus, bool x2apic)
+{
+    unsigned i;
+
+    fake_platform.ncpus = ncpus;
+    for (i = 0; i < ncpus; i++)
+        fake_platform.apic_id[i] = i;
+    fake_platform.has_pic = true;
+    fake_platform.has_lapic = true;
+    fake_platform.x2apic = x2apic;
+    fake_platform.lapic_base = FAKE_LAPIC_BASE;
+    fake_platform.nioapics = 1;
+    fake_platform.ioapic[0].id = (uint8_t)ncpus;
+    fake_platform.ioapic[0].base = FAKE_IOAPIC_BASE;
+    fake_platform.ioapic[0].gsi_base = 0;
+    fake_platform.noverrides = 1;
+    fake_platform.iso[0].isa_irq = 0;
+    fake_platform.iso[0].gsi = 2;
+    fake_platform.iso[0].polarity = HAL_POL_CONFORMS;
+    fake_platform.iso[0].trigger = HAL_TRIG_CONFORMS;
+}
+
+void fake_ioapic_set_version(unsigned k, uint32_t version, unsigned pins)
+{
+    fake_ioapic[k].ver = (uint32_t)(pins - 1) << 16 | (version & 0xFF);
+}
+
+void fake_lapic_set_irr(unsigned cpu, uint8_t vector, bool on)
+{
+    uint32_t *w = &fake_lapic[cpu].reg[(0x200 >> 4) + (vector >> 5)];
+
+    if (on)
+        *w |= 1u << (vector & 31);
+    else
+        *w &= ~(1u << (vector & 31));
 }
 
 void fake_log_clear(void)
@@ -100,16 +160,35 @@ void fake_chip_note(const char *op, int irq, long arg)
     e->arg = arg;
 }
 
-void fake_interrupt(uint8_t vector)
+static void take_interrupt(uint8_t vector, bool in_service)
 {
     unsigned cpu = cur_cpu();
     bool saved = if_flag[cpu];
 
     if (!fake_entry)
         die("interrupt without an installed entry");
+    if (in_service) {
+        struct fake_lapic *l = &fake_lapic[cpu];
+
+        if (l->nisr >= 64)
+            die("in-service stack full");
+        l->isr[l->nisr++] = vector;
+    }
     if_flag[cpu] = false;
     fake_entry(vector);
     if_flag[cpu] = saved;
+}
+
+/* On the APIC platform a vector the local APIC delivers is put in service,
+ * except the spurious vector; exceptions/NMI (below 0x10) are not. */
+void fake_interrupt(uint8_t vector)
+{
+    take_interrupt(vector, fake_platform.has_lapic && vector >= 0x10 && vector != 0xFF);
+}
+
+void fake_interrupt_extint(uint8_t vector)
+{
+    take_interrupt(vector, false);
 }
 
 /* ---- coroutine CPU ---------------------------------------------------------- */
@@ -186,17 +265,281 @@ void hal_outb(uint16_t port, uint8_t v)
 void hal_outw(uint16_t port, uint16_t v) { hal_outb(port, (uint8_t)v); }
 void hal_outl(uint16_t port, uint32_t v) { hal_outb(port, (uint8_t)v); }
 
-uint8_t  hal_mmio_read8(uint64_t addr)  { (void)addr; return 0; }
-uint16_t hal_mmio_read16(uint64_t addr) { (void)addr; return 0; }
-uint32_t hal_mmio_read32(uint64_t addr) { (void)addr; return 0; }
-uint64_t hal_mmio_read64(uint64_t addr) { (void)addr; return 0; }
-void hal_mmio_write8(uint64_t addr, uint8_t v)   { (void)addr; (void)v; }
-void hal_mmio_write16(uint64_t addr, uint16_t v) { (void)addr; (void)v; }
-void hal_mmio_write32(uint64_t addr, uint32_t v) { (void)addr; (void)v; }
-void hal_mmio_write64(uint64_t addr, uint64_t v) { (void)addr; (void)v; }
+/* ---- the fake local APIC and I/O APIC ----------------------------------------- */
+static bool lapic_x2(unsigned cpu)
+{
+    return (fake_lapic[cpu].apic_base & (1ull << 10)) != 0;
+}
 
-bool hal_rdmsr(uint32_t msr, uint64_t *value) { (void)msr; *value = 0; return false; }
-bool hal_wrmsr(uint32_t msr, uint64_t value) { (void)msr; (void)value; return false; }
+static int cpu_of_apic_id(uint32_t id)
+{
+    unsigned i;
+
+    for (i = 0; i < fake_platform.ncpus && i < HAL_MAX_CPUS; i++)
+        if (fake_platform.apic_id[i] == id)
+            return (int)i;
+    return -1;
+}
+
+/* An ICR message from the current CPU. */
+static void icr_send(uint32_t dest, uint32_t lo)
+{
+    unsigned me = cur_cpu();
+    unsigned dm = (lo >> 8) & 7, sh = (lo >> 18) & 3;
+    int t;
+
+    if (fake_nipis >= FAKE_MAX_IPIS)
+        die("IPI log full");
+    fake_ipis[fake_nipis].cpu = me;
+    fake_ipis[fake_nipis].dest = dest;
+    fake_ipis[fake_nipis].lo = lo;
+    fake_nipis++;
+    if (sh != 0)
+        return;
+    t = cpu_of_apic_id(dest);
+    if (t < 0)
+        return;
+    if (dm == 5 && (lo & (1u << 14))) {             /* INIT assert */
+        fake_lapic[t].ap_state = 1;
+    } else if (dm == 6) {                           /* STARTUP */
+        fake_lapic[t].sipis++;
+        if (fake_lapic[t].ap_state == 1 && fake_ap_autostart && fake_ap_entry) {
+            unsigned saved = main_cpu;
+            bool was_co = in_co;
+
+            fake_lapic[t].ap_state = 2;
+            if (was_co)
+                die("AP start from the coroutine CPU");
+            main_cpu = (unsigned)t;
+            fake_ap_entry();
+            main_cpu = saved;
+        }
+    }
+}
+
+static void lapic_eoi_write(unsigned cpu)
+{
+    struct fake_lapic *l = &fake_lapic[cpu];
+    unsigned k, p;
+    uint8_t vec;
+
+    l->eois++;
+    if (!l->nisr)
+        return;
+    vec = l->isr[--l->nisr];
+    if (!fake_eoi_broadcast)
+        return;
+    for (k = 0; k < HAL_MAX_IOAPICS; k++)
+        for (p = 0; p < 240; p++) {
+            uint64_t *e = &fake_ioapic[k].rte[p];
+
+            if ((*e & 0xFF) == vec && (*e & (1ull << 15)))
+                *e &= ~(1ull << 14);
+        }
+}
+
+static uint32_t lapic_reg_read(unsigned cpu, uint32_t off)
+{
+    struct fake_lapic *l = &fake_lapic[cpu];
+
+    if (off == 0x20) {
+        uint32_t id = l->id_set ? l->id : fake_platform.apic_id[cpu];
+
+        return lapic_x2(cpu) ? id : id << 24;
+    }
+    if (off == 0x300) {
+        uint32_t v = l->reg[0x30];
+
+        if (l->icr_busy_reads) {
+            l->icr_busy_reads--;
+            return v | (1u << 12);
+        }
+        return v & ~(1u << 12);
+    }
+    return l->reg[(off >> 4) & 0x3F];
+}
+
+static void lapic_reg_write(unsigned cpu, uint32_t off, uint32_t v)
+{
+    struct fake_lapic *l = &fake_lapic[cpu];
+
+    if (off == 0xB0) {
+        lapic_eoi_write(cpu);
+        return;
+    }
+    l->reg[(off >> 4) & 0x3F] = v;
+    if (off == 0x300 && !lapic_x2(cpu))
+        icr_send(l->reg[0x31] >> 24, v);
+}
+
+static int ioapic_of(uint64_t addr)
+{
+    unsigned k;
+
+    for (k = 0; k < fake_platform.nioapics && k < HAL_MAX_IOAPICS; k++)
+        if (addr >= fake_platform.ioapic[k].base && addr < fake_platform.ioapic[k].base + 0x1000)
+            return (int)k;
+    return -1;
+}
+
+static uint32_t ioapic_read(unsigned k, uint32_t off)
+{
+    struct fake_ioapic *io = &fake_ioapic[k];
+    uint32_t r = io->ioregsel;
+
+    if (off != 0x10)
+        return off == 0 ? io->ioregsel : 0;
+    if (r == 0)
+        return io->id << 24;
+    if (r == 1)
+        return io->ver;
+    if (r >= 0x10 && r < 0x10 + 2 * 240)
+        return (r & 1) ? (uint32_t)(io->rte[(r - 0x10) / 2] >> 32) : (uint32_t)io->rte[(r - 0x10) / 2];
+    return 0;
+}
+
+static void ioapic_write(unsigned k, uint32_t off, uint32_t v)
+{
+    struct fake_ioapic *io = &fake_ioapic[k];
+    uint32_t r = io->ioregsel;
+    unsigned p;
+
+    if (off == 0x00) {
+        io->ioregsel = v & 0xFF;
+        return;
+    }
+    if (off == 0x40) {
+        io->eoi_reg_writes++;
+        for (p = 0; p < 240; p++)
+            if ((io->rte[p] & 0xFF) == (v & 0xFF))
+                io->rte[p] &= ~(1ull << 14);
+        return;
+    }
+    if (off != 0x10)
+        return;
+    if (r == 0) {
+        io->id = (v >> 24) & 0xF;
+    } else if (r >= 0x10 && r < 0x10 + 2 * 240) {
+        uint64_t *e = &io->rte[(r - 0x10) / 2];
+        const uint64_t ro = (1ull << 12) | (1ull << 14);
+
+        if (r & 1) {
+            *e = (*e & 0xFFFFFFFFull) | (uint64_t)v << 32;
+        } else {
+            *e = (*e & ~0xFFFFFFFFull) | (v & ~ro) | (*e & ro);
+            if (!(*e & (1ull << 15)))
+                *e &= ~(1ull << 14);    /* edge: Remote IRR means nothing */
+        }
+    }
+}
+
+static struct fake_ev *log_reg(enum fake_ev_kind kind, uint64_t addr, uint64_t val)
+{
+    struct fake_ev *e;
+
+    if (!fake_record_traces)
+        return NULL;
+    e = log_new(kind);
+    e->addr = addr;
+    e->val = val;
+    return e;
+}
+
+uint32_t hal_mmio_read32(uint64_t addr)
+{
+    unsigned cpu = cur_cpu();
+    uint32_t v = 0;
+    int k;
+
+    if (fake_platform.has_lapic && addr >= fake_platform.lapic_base &&
+        addr < fake_platform.lapic_base + 0x1000) {
+        if (lapic_x2(cpu))
+            die("xAPIC MMIO access in x2APIC mode");
+        v = lapic_reg_read(cpu, (uint32_t)(addr - fake_platform.lapic_base));
+    } else if ((k = ioapic_of(addr)) >= 0) {
+        v = ioapic_read((unsigned)k, (uint32_t)(addr - fake_platform.ioapic[k].base));
+    }
+    log_reg(FAKE_MMIO_R, addr, v);
+    return v;
+}
+
+void hal_mmio_write32(uint64_t addr, uint32_t v)
+{
+    unsigned cpu = cur_cpu();
+    int k;
+
+    log_reg(FAKE_MMIO_W, addr, v);
+    if (fake_platform.has_lapic && addr >= fake_platform.lapic_base &&
+        addr < fake_platform.lapic_base + 0x1000) {
+        if (lapic_x2(cpu))
+            die("xAPIC MMIO access in x2APIC mode");
+        lapic_reg_write(cpu, (uint32_t)(addr - fake_platform.lapic_base), v);
+    } else if ((k = ioapic_of(addr)) >= 0) {
+        ioapic_write((unsigned)k, (uint32_t)(addr - fake_platform.ioapic[k].base), v);
+    }
+}
+
+/* guestlib makes 32-bit accesses only. */
+uint8_t  hal_mmio_read8(uint64_t addr)  { (void)addr; die("8-bit MMIO read"); return 0; }
+uint16_t hal_mmio_read16(uint64_t addr) { (void)addr; die("16-bit MMIO read"); return 0; }
+uint64_t hal_mmio_read64(uint64_t addr) { (void)addr; die("64-bit MMIO read"); return 0; }
+void hal_mmio_write8(uint64_t addr, uint8_t v)   { (void)addr; (void)v; die("8-bit MMIO write"); }
+void hal_mmio_write16(uint64_t addr, uint16_t v) { (void)addr; (void)v; die("16-bit MMIO write"); }
+void hal_mmio_write64(uint64_t addr, uint64_t v) { (void)addr; (void)v; die("64-bit MMIO write"); }
+
+bool hal_rdmsr(uint32_t msr, uint64_t *value)
+{
+    unsigned cpu = cur_cpu();
+    bool ok = true;
+
+    *value = 0;
+    if (!fake_platform.has_lapic) {
+        ok = false;
+    } else if (msr == 0x1B) {
+        *value = fake_lapic[cpu].apic_base;
+    } else if (msr >= 0x800 && msr <= 0x8FF && lapic_x2(cpu)) {
+        if (msr == 0x830)
+            *value = (uint64_t)fake_lapic[cpu].reg[0x31] << 32 | fake_lapic[cpu].reg[0x30];
+        else
+            *value = lapic_reg_read(cpu, (msr - 0x800) << 4);
+    } else {
+        ok = false;
+    }
+    log_reg(FAKE_MSR_R, msr, *value);
+    return ok;
+}
+
+bool hal_wrmsr(uint32_t msr, uint64_t value)
+{
+    unsigned cpu = cur_cpu();
+
+    log_reg(FAKE_MSR_W, msr, value);
+    if (!fake_platform.has_lapic)
+        return false;
+    if (msr == 0x1B) {
+        uint64_t old = fake_lapic[cpu].apic_base;
+
+        /* disabled -> x2APIC in one step is invalid (#GP) */
+        if (!(old & (1ull << 11)) && (value & (1ull << 10)))
+            return false;
+        fake_lapic[cpu].apic_base = value;
+        return true;
+    }
+    if (msr < 0x800 || msr > 0x8FF || !lapic_x2(cpu))
+        return false;
+    if (msr == 0x830) {
+        fake_lapic[cpu].reg[0x30] = (uint32_t)value;
+        fake_lapic[cpu].reg[0x31] = (uint32_t)(value >> 32);
+        icr_send((uint32_t)(value >> 32), (uint32_t)value);
+        return true;
+    }
+    if (msr == 0x80E || msr == 0x80D)
+        return false;   /* no DFR; LDR read-only in x2APIC */
+    if (msr == 0x80B && value != 0)
+        return false;
+    lapic_reg_write(cpu, (msr - 0x800) << 4, (uint32_t)value);
+    return true;
+}
 
 void hal_irq_enable(void)  { if_flag[cur_cpu()] = true; }
 void hal_irq_disable(void) { if_flag[cur_cpu()] = false; }
@@ -241,6 +584,11 @@ void hal_safe_halt(void) { die("hal_safe_halt in a unit test"); }
 void hal_set_irq_entry(hal_irq_entry_fn entry)
 {
     fake_entry = entry;
+}
+
+void hal_set_ap_entry(hal_ap_entry_fn entry)
+{
+    fake_ap_entry = entry;
 }
 
 void hal_spin_lock(hal_spinlock_t *l)
@@ -333,6 +681,16 @@ unsigned fake_count_chip(const char *op, int irq)
     return n;
 }
 
+unsigned fake_regs(struct fake_ev *out, unsigned max, unsigned from)
+{
+    unsigned i, n = 0;
+
+    for (i = from; i < fake_nlog && n < max; i++)
+        if (fake_log[i].kind >= FAKE_MMIO_W)
+            out[n++] = fake_log[i];
+    return n;
+}
+
 unsigned fake_outs(uint32_t *out, unsigned max, unsigned from)
 {
     unsigned i, n = 0;
@@ -365,6 +723,17 @@ void fake_dump(void)
         case FAKE_CHIP:
             fprintf(stderr, "%4u cpu%u if%d chip %s(%d, %ld)\n", i, e->cpu, e->if_on, e->name, e->irq, e->arg);
             break;
+        case FAKE_MMIO_W:
+        case FAKE_MMIO_R:
+        case FAKE_MSR_W:
+        case FAKE_MSR_R: {
+            static const char *const k[] = { "mmio W", "mmio R", "msr W", "msr R" };
+            fprintf(stderr, "%4u cpu%u if%d %s %#llx %s %#llx\n", i, e->cpu, e->if_on,
+                    k[e->kind - FAKE_MMIO_W], (unsigned long long)e->addr,
+                    e->kind == FAKE_MMIO_W || e->kind == FAKE_MSR_W ? "<-" : "->",
+                    (unsigned long long)e->val);
+            break;
+        }
         case FAKE_TRACE:
             fprintf(stderr, "%4u cpu%u if%d %s irq=%d vec=%#x level=%d result=%d arg=%ld arg2=%ld name=%s\n",
                     i, e->cpu, e->if_on, kinds[e->t.kind], e->t.irq, (unsigned)e->t.vector, e->t.level,

@@ -15,7 +15,8 @@
 
 #include "hal.h"
 
-enum fake_ev_kind { FAKE_OUT, FAKE_IN, FAKE_TRACE, FAKE_CHIP };
+enum fake_ev_kind { FAKE_OUT, FAKE_IN, FAKE_TRACE, FAKE_CHIP,
+                    FAKE_MMIO_W, FAKE_MMIO_R, FAKE_MSR_W, FAKE_MSR_R };
 
 struct fake_ev {
     enum fake_ev_kind kind;
@@ -27,9 +28,11 @@ struct fake_ev {
     char name[128];         /* trace name, or the chip operation */
     int irq;                /* FAKE_CHIP */
     long arg;               /* FAKE_CHIP */
+    uint64_t addr;          /* FAKE_MMIO_* (address), FAKE_MSR_* (MSR number) */
+    uint64_t val;           /* FAKE_MMIO_* / FAKE_MSR_* value written or read */
 };
 
-#define FAKE_MAX_EVENTS 8192
+#define FAKE_MAX_EVENTS 65536
 extern struct fake_ev fake_log[FAKE_MAX_EVENTS];
 extern unsigned fake_nlog;
 extern struct hal_platform fake_platform;
@@ -63,5 +66,67 @@ unsigned fake_count_chip(const char *op, int irq);
 /* Port writes only, in order, into out[] (port << 8 | value); returns count. */
 unsigned fake_outs(uint32_t *out, unsigned max, unsigned from);
 void fake_dump(void);
+
+/* ---- the APIC platform ---------------------------------------------------------
+ * Just enough Local APIC and I/O APIC behaviour to drive the drivers:
+ * registers that read back what was written, the xAPIC ID, IRR/ISR words a
+ * test can set, an ICR whose delivery status reads busy for a chosen number
+ * of reads, every ICR message recorded, INIT/STARTUP starting an AP (its
+ * entry runs at once, nested, as that CPU), x2APIC through IA32_APIC_BASE,
+ * I/O APIC redirection entries with read-only Delivery Status / Remote IRR
+ * a test can set, and the EOI broadcast: a local EOI retires the vector on
+ * top of that CPU's in-service stack (fake_interrupt pushes it) and clears
+ * Remote IRR of level entries with that vector (unless
+ * fake_eoi_broadcast is false). */
+#define FAKE_LAPIC_BASE  0xFEE00000ull
+#define FAKE_IOAPIC_BASE 0xFEC00000ull
+
+struct fake_lapic {
+    uint32_t reg[0x40];         /* by xAPIC offset >> 4 */
+    uint64_t apic_base;         /* IA32_APIC_BASE */
+    uint8_t isr[64];            /* vectors in service, innermost last */
+    unsigned nisr;
+    unsigned eois;              /* EOI writes */
+    unsigned icr_busy_reads;    /* the next N ICR reads show delivery pending */
+    int ap_state;               /* 0 running/reset, 1 waiting for SIPI, 2 started */
+    unsigned sipis;             /* STARTUPs received */
+    bool id_set;                /* report `id` instead of the table's APIC ID */
+    uint32_t id;
+};
+struct fake_ioapic {
+    uint32_t ioregsel;
+    uint32_t id, ver;
+    uint64_t rte[240];
+    unsigned eoi_reg_writes;
+};
+struct fake_ipi {
+    unsigned cpu;               /* sender */
+    uint32_t dest;              /* ICR destination field */
+    uint32_t lo;                /* ICR low dword */
+};
+#define FAKE_MAX_IPIS 4096
+
+extern struct fake_lapic fake_lapic[HAL_MAX_CPUS];
+extern struct fake_ioapic fake_ioapic[HAL_MAX_IOAPICS];
+extern struct fake_ipi fake_ipis[FAKE_MAX_IPIS];
+extern unsigned fake_nipis;
+extern bool fake_eoi_broadcast;     /* default true */
+extern bool fake_ap_autostart;      /* default true: STARTUP runs the AP entry */
+extern hal_ap_entry_fn fake_ap_entry;
+
+/* ncpus CPUs with APIC IDs 0..ncpus-1, one I/O APIC (24 pins, version
+ * 0x11, GSI base 0, ID ncpus), the 8259 pair, override IRQ 0 -> GSI 2. */
+void fake_apic_platform(unsigned ncpus, bool x2apic);
+/* Set an I/O APIC's version register (pins = mre + 1). */
+void fake_ioapic_set_version(unsigned k, uint32_t version, unsigned pins);
+/* Take a vector that the 8259 supplies through LINT0 (ExtINT): not put in
+ * service in the local APIC. */
+void fake_interrupt_extint(uint8_t vector);
+/* Set / clear a vector in a CPU's IRR. */
+void fake_lapic_set_irr(unsigned cpu, uint8_t vector, bool on);
+
+/* MMIO and MSR accesses since log index `from` (kinds FAKE_MMIO_* and
+ * FAKE_MSR_*), in order; returns how many were copied. */
+unsigned fake_regs(struct fake_ev *out, unsigned max, unsigned from);
 
 #endif

@@ -1,5 +1,6 @@
 /* fuzz_scenario.c - libFuzzer entry for the scenario loader.
- *   cmake -DCMAKE_C_COMPILER=clang -DINTRSIM_FUZZ=ON ... && ./fuzz_scenario tests/scenario/good tests/scenario/bad
+ *   cmake -DCMAKE_C_COMPILER=clang -DINTRSIM_FUZZ=ON ... &&
+ *   ./fuzz_scenario -dict=tests/scenario/fuzz_scenario.dict CORPUS tests/scenario/good tests/scenario/bad
  * Every input must either load or give one located message. */
 #include <stddef.h>
 #include <stdint.h>
@@ -21,7 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* "fuzz.json:LINE:COL: PATH: MESSAGE" */
     if (strncmp(err, "fuzz.json:", 10) != 0 || strchr(err, '\n') || !strstr(err + 10, ": "))
         abort();
-    if (s.timeline || s.expect || s.ndevices || s.nprograms)
+    if (s.timeline || s.expect || s.ndevices || s.nprograms || s.nhandlers || s.nipis || s.machine.nioapics)
         abort();
     return 0;
 }

@@ -1,0 +1,155 @@
+/* vector.c - per-CPU vector spaces and their allocator (the shape of Linux
+ * kernel/irq/matrix.c and arch/x86/kernel/apic/vector.c).
+ *
+ * Every CPU has its own 256-entry table from vector to line; a line routed
+ * through the local APICs (an I/O APIC pin, later MSI) is bound to one
+ * (cpu, vector) pair taken from that CPU's device range 0x30-0xEF.  The
+ * entry consults the table of the CPU it runs on.
+ *
+ * Allocation (intr_vec_alloc):
+ * - with no CPU given, the candidates are the online CPUs a line can be
+ *   routed to (physical APIC ID <= 0xFE), tried in order of load (vectors
+ *   allocated on the CPU, fewest first; ties to the lowest CPU index); the
+ *   first that has a usable vector gets the line, so a CPU with nothing
+ *   usable left is skipped (spill-over);
+ * - within a CPU the lowest usable vector;
+ * - a level-triggered line only takes a vector that no other level line
+ *   holds on any CPU: the local APIC's EOI broadcast carries only the vector
+ *   and clears Remote IRR in every I/O APIC entry with that vector, so two
+ *   level lines sharing a vector number on different CPUs would end each
+ *   other's interrupts early;
+ * - failure changes nothing.
+ *
+ * vector_lock protects the tables and counters; the entry reads a table
+ * entry without it (one aligned 16-bit load).  Lock order: desc->lock, then
+ * vector_lock.
+ */
+#include "internal.h"
+
+/* A table entry: -1 free, else the line | VEC_LEVEL for a level line. */
+#define VEC_FREE  (-1)
+#define VEC_LEVEL 0x4000
+#define VEC_IRQ_MASK 0x3FFF
+
+static int16_t vec_table[INTR_NR_CPUS][256];
+static uint16_t vec_count[INTR_NR_CPUS];    /* device vectors allocated */
+static uint16_t level_users[256];           /* level lines on the vector, all CPUs */
+static hal_spinlock_t vector_lock = HAL_SPINLOCK_INIT;
+
+void intr_vec_reset_all(void)
+{
+    unsigned c, v;
+
+    vector_lock.owner = 0;
+    for (c = 0; c < INTR_NR_CPUS; c++) {
+        for (v = 0; v < 256; v++)
+            vec_table[c][v] = VEC_FREE;
+        vec_count[c] = 0;
+    }
+    for (v = 0; v < 256; v++)
+        level_users[v] = 0;
+}
+
+bool intr_vec_cpu_eligible(unsigned cpu)
+{
+    const struct hal_platform *p = hal_platform();
+
+    return cpu < INTR_NR_CPUS && cpu < p->ncpus && intr_cpu_state(cpu)->online &&
+           p->apic_id[cpu] <= INTR_MAX_ROUTABLE_APIC_ID;
+}
+
+/* Lowest usable vector on cpu, or -1.  vector_lock held. */
+static int find_free(unsigned cpu, bool level)
+{
+    unsigned v;
+
+    for (v = INTR_VEC_DEVICE_FIRST; v <= INTR_VEC_DEVICE_LAST; v++)
+        if (vec_table[cpu][v] == VEC_FREE && (!level || level_users[v] == 0))
+            return (int)v;
+    return -1;
+}
+
+int intr_vec_alloc(unsigned irq, int want_cpu, bool level, unsigned *cpu_out, uint8_t *vec_out)
+{
+    const struct hal_platform *p = hal_platform();
+    static bool tried[INTR_NR_CPUS];    /* under vector_lock */
+    hal_irqflags_t f = hal_irq_save();
+    int vec = -1;
+    unsigned cpu = 0, c, ncpus = p->ncpus < INTR_NR_CPUS ? p->ncpus : INTR_NR_CPUS;
+
+    hal_spin_lock(&vector_lock);
+    if (want_cpu >= 0) {
+        cpu = (unsigned)want_cpu;
+        if (intr_vec_cpu_eligible(cpu))
+            vec = find_free(cpu, level);
+    } else {
+        for (c = 0; c < ncpus; c++)
+            tried[c] = false;
+        for (;;) {
+            int best = -1;
+
+            for (c = 0; c < ncpus; c++) {
+                if (tried[c] || !intr_vec_cpu_eligible(c))
+                    continue;
+                if (best < 0 || vec_count[c] < vec_count[best])
+                    best = (int)c;
+            }
+            if (best < 0)
+                break;
+            tried[best] = true;
+            vec = find_free((unsigned)best, level);
+            if (vec >= 0) {
+                cpu = (unsigned)best;
+                break;
+            }
+        }
+    }
+    if (vec >= 0) {
+        vec_table[cpu][vec] = (int16_t)(irq | (level ? VEC_LEVEL : 0));
+        vec_count[cpu]++;
+        if (level)
+            level_users[vec]++;
+        *cpu_out = cpu;
+        *vec_out = (uint8_t)vec;
+    }
+    hal_spin_unlock(&vector_lock);
+    hal_irq_restore(f);
+    return vec >= 0 ? 0 : -INTR_ENOMEM;
+}
+
+void intr_vec_free(unsigned cpu, uint8_t vector)
+{
+    hal_irqflags_t f;
+    int16_t e;
+
+    if (cpu >= INTR_NR_CPUS)
+        return;
+    f = hal_irq_save();
+    hal_spin_lock(&vector_lock);
+    e = vec_table[cpu][vector];
+    if (e != VEC_FREE) {
+        vec_table[cpu][vector] = VEC_FREE;
+        if (vec_count[cpu])
+            vec_count[cpu]--;
+        if ((e & VEC_LEVEL) && level_users[vector])
+            level_users[vector]--;
+    }
+    hal_spin_unlock(&vector_lock);
+    hal_irq_restore(f);
+}
+
+/* The line mapped at (cpu, vector) in the per-CPU table, or -1. */
+int intr_vec_lookup(unsigned cpu, uint8_t vector)
+{
+    int16_t e;
+
+    if (cpu >= INTR_NR_CPUS)
+        return -1;
+    e = vec_table[cpu][vector];
+    return e == VEC_FREE ? -1 : (e & VEC_IRQ_MASK);
+}
+
+unsigned intr_vec_count(unsigned cpu)
+{
+    return cpu < INTR_NR_CPUS ? vec_count[cpu] : 0;
+}

@@ -1,0 +1,670 @@
+/* apic.c - the apic platform: a Local APIC per CPU, the I/O APICs, the APIC
+ * bus between them, the 8259 behind LINT0, and QEMU's pc-testdev.
+ *
+ * The models never see each other.  A message a model emits (an ICR write,
+ * a redirection entry firing) comes here; after the configured latency it
+ * is routed: shorthands resolved from the sender, destinations matched by
+ * each Local APIC, lowest-priority arbitration run among the matches (SDM
+ * vol. 3, 10.6.2), and the winner(s) accept it.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "machine.h"
+
+#define MSR_IA32_APIC_BASE     0x1Bu
+#define APIC_BASE_ENABLE       (1ull << 11)
+#define APIC_BASE_X2APIC       (1ull << 10)
+#define APIC_PAGE              0x1000u
+
+static const char *const dm_names[8] = { "fixed", "lowest", "smi", "remote_read",
+                                         "nmi",   "init",   "startup", "extint" };
+
+/* ---- the APIC bus ------------------------------------------------------- */
+
+struct bus_msg {
+    struct sim_machine *m;
+    struct apic_msg msg;
+    int ioapic;          /* sender, for the trace; -1 for a Local APIC */
+};
+
+static void trace_dropped(struct sim_machine *m, const struct apic_msg *msg)
+{
+    struct trace_rec r;
+    trace_rec_init(&r, m->eng.now, "apic_dropped");
+    trace_int(&r, "vector", msg->vector);
+    trace_int(&r, "dest", msg->dest);
+    trace_str(&r, "dest_mode", msg->dest_logical ? "logical" : "physical");
+    trace_str(&r, "mode", dm_names[msg->delivery_mode & 7]);
+    trace_emit(&m->bus, &r);
+}
+
+void sim_apic_route(struct sim_machine *m, const struct apic_msg *msg)
+{
+    unsigned n = 0;
+    lapic_t **cands = m->apic_scratch;
+    for (unsigned i = 0; i < m->ncpus; i++) {
+        lapic_t *l = &m->lapics[i];
+        bool hit;
+        switch (msg->shorthand) {
+        case APIC_SH_SELF: hit = (int)i == msg->source; break;
+        case APIC_SH_ALL_INCLUDING_SELF: hit = true; break;
+        case APIC_SH_ALL_EXCLUDING_SELF: hit = (int)i != msg->source; break;
+        default: hit = lapic_match_dest(l, msg); break;
+        }
+        if (hit)
+            cands[n++] = l;
+    }
+    if (n == 0) {
+        trace_dropped(m, msg);
+        return;
+    }
+    if (msg->delivery_mode == APIC_DM_LOWEST && n > 1) {
+        int w = lapic_lowest_priority(cands, n, msg->vector, m->lowest_rule, &m->lowest_rr);
+        if (w < 0 || (unsigned)w >= n) {
+            trace_dropped(m, msg);
+            return;
+        }
+        cands[0] = cands[w];
+        n = 1;
+    }
+    for (unsigned i = 0; i < n; i++)
+        lapic_accept(cands[i], msg);
+}
+
+static void bus_event(void *opaque, uint64_t arg)
+{
+    struct bus_msg *b = opaque;
+    sim_apic_route(b->m, &b->msg);
+    free(b);
+}
+
+/* Even with zero latency the message is queued for the current cycle: the
+ * sender's register write finishes first, and the CPU's next instruction
+ * boundary comes after the delivery (phase MODEL runs before phase CPU). */
+static void bus_send(struct sim_machine *m, const struct apic_msg *msg, uint64_t latency)
+{
+    struct bus_msg *b = malloc(sizeof(*b));
+    if (!b) {
+        fprintf(stderr, "intrsim: out of memory\n");
+        abort();
+    }
+    b->m = m;
+    b->msg = *msg;
+    sim_schedule(&m->eng, m->eng.now + latency, SIM_PHASE_MODEL, bus_event, b, 0);
+}
+
+/* ---- Local APIC callbacks ------------------------------------------------- */
+
+static uint64_t la_now(void *opaque)
+{
+    struct sim_cpu *c = opaque;
+    return c->eng->now;
+}
+
+static void la_timer_event(void *opaque, uint64_t gen)
+{
+    struct sim_cpu *c = opaque;
+    struct sim_machine *m = c->m;
+    if (gen == m->timer_gen[c->index])
+        lapic_timer_expire(&m->lapics[c->index]);
+}
+
+static void la_timer_arm(void *opaque, uint64_t deadline)
+{
+    struct sim_cpu *c = opaque;
+    struct sim_machine *m = c->m;
+    uint64_t gen = ++m->timer_gen[c->index];
+    if (deadline != UINT64_MAX)
+        sim_schedule(&m->eng, deadline, SIM_PHASE_MODEL, la_timer_event, c, gen);
+}
+
+static void la_send(void *opaque, const struct apic_msg *msg)
+{
+    struct sim_cpu *c = opaque;
+    bus_send(c->m, msg, c->m->timing.ipi_latency);
+}
+
+static void eoi_broadcast_event(void *opaque, uint64_t vector)
+{
+    struct sim_machine *m = opaque;
+    for (unsigned k = 0; k < m->nioapics; k++)
+        ioapic_eoi(&m->ioapics[k], (uint8_t)vector);
+}
+
+static void la_eoi_broadcast(void *opaque, uint8_t vector)
+{
+    struct sim_cpu *c = opaque;
+    struct sim_machine *m = c->m;
+    sim_schedule(&m->eng, m->eng.now + m->timing.eoi_broadcast_latency, SIM_PHASE_MODEL,
+                 eoi_broadcast_event, m, vector);
+}
+
+static void la_init(void *opaque)
+{
+    sim_cpu_init_ipi(opaque);
+}
+
+static void la_sipi(void *opaque, uint8_t vector)
+{
+    sim_cpu_sipi(opaque, vector);
+}
+
+static void la_observe(void *opaque, const struct lapic_event *ev)
+{
+    struct sim_cpu *c = opaque;
+    struct sim_machine *m = c->m;
+    struct trace_rec r;
+    const struct apic_msg *msg = ev->msg;
+    switch (ev->kind) {
+    case LAPIC_EV_ACCEPT:
+        trace_rec_init(&r, m->eng.now, "lapic_accept");
+        trace_int(&r, "cpu", c->index);
+        trace_int(&r, "vector", ev->vector);
+        trace_str(&r, "trigger", ev->value ? "level" : "edge");
+        break;
+    case LAPIC_EV_EOI:
+        trace_rec_init(&r, m->eng.now, "lapic_eoi");
+        trace_int(&r, "cpu", c->index);
+        trace_int(&r, "vector", ev->vector);
+        trace_bool(&r, "broadcast", ev->value != 0);
+        break;
+    case LAPIC_EV_SPURIOUS:
+        trace_rec_init(&r, m->eng.now, "lapic_spurious");
+        trace_int(&r, "cpu", c->index);
+        trace_int(&r, "vector", ev->vector);
+        break;
+    case LAPIC_EV_IPI:
+        trace_rec_init(&r, m->eng.now, "ipi");
+        trace_int(&r, "cpu", c->index);
+        trace_int(&r, "vector", msg ? msg->vector : ev->vector);
+        trace_int(&r, "dest", msg ? (int64_t)msg->dest : 0);
+        trace_str(&r, "mode", msg ? dm_names[msg->delivery_mode & 7] : "?");
+        trace_str(&r, "dest_mode", msg && msg->dest_logical ? "logical" : "physical");
+        trace_int(&r, "shorthand", msg ? msg->shorthand : 0);
+        break;
+    case LAPIC_EV_TIMER:
+        trace_rec_init(&r, m->eng.now, "lapic_timer");
+        trace_int(&r, "cpu", c->index);
+        trace_int(&r, "vector", ev->vector);
+        break;
+    case LAPIC_EV_ESR:
+        trace_rec_init(&r, m->eng.now, "lapic_error");
+        trace_int(&r, "cpu", c->index);
+        trace_int(&r, "esr", ev->value);
+        break;
+    case LAPIC_EV_INIT:
+        trace_rec_init(&r, m->eng.now, "init");
+        trace_int(&r, "cpu", c->index);
+        break;
+    case LAPIC_EV_SIPI:
+        trace_rec_init(&r, m->eng.now, "sipi");
+        trace_int(&r, "cpu", c->index);
+        trace_int(&r, "vector", ev->vector);
+        break;
+    case LAPIC_EV_TPR:
+        trace_rec_init(&r, m->eng.now, "lapic_tpr");
+        trace_int(&r, "cpu", c->index);
+        trace_int(&r, "value", ev->value);
+        break;
+    case LAPIC_EV_COALESCED:
+        trace_rec_init(&r, m->eng.now, "lapic_coalesced");
+        trace_int(&r, "cpu", c->index);
+        trace_int(&r, "vector", ev->vector);
+        break;
+    case LAPIC_EV_REJECTED:
+        trace_rec_init(&r, m->eng.now, "lapic_rejected");
+        trace_int(&r, "cpu", c->index);
+        trace_int(&r, "vector", ev->vector);
+        trace_int(&r, "value", ev->value);
+        break;
+    default:
+        return;
+    }
+    trace_emit(&m->bus, &r);
+}
+
+static void la_nmi_line(void *opaque, int n, int level)
+{
+    if (level)
+        sim_cpu_kick(opaque);
+}
+
+/* ---- the CPU side of a Local APIC --------------------------------------------- */
+
+static bool la_pending(void *opaque, struct sim_cpu *cpu)
+{
+    return lapic_has_interrupt(&cpu->m->lapics[cpu->index]);
+}
+
+/* INTA through the Local APIC; an ExtINT is fetched from the 8259 (the
+ * virtual-wire mode of LINT0), with its own INTA cycle. */
+static int la_ack(void *opaque, struct sim_cpu *cpu)
+{
+    struct sim_machine *m = cpu->m;
+    lapic_t *l = &m->lapics[cpu->index];
+    uint32_t ppr = lapic_ppr(l);
+    int v = lapic_intack(l);
+    if (v == LAPIC_INTACK_EXTINT)
+        return m->has_pic ? pic8259_intack(&m->pic) : -1;
+    /* a CPU never takes a vector at or below its processor priority */
+    if (v >= 0 && v != (int)(l->svr & 0xFF) && ((unsigned)v & 0xF0) <= (ppr & 0xF0)) {
+        char detail[96];
+        snprintf(detail, sizeof detail, "cpu%u took vector 0x%02x with PPR 0x%02x", cpu->index, v, ppr);
+        sim_machine_violation(m, "vector_below_ppr", detail);
+    }
+    return v;
+}
+
+static bool la_nmi_pending(void *opaque, struct sim_cpu *cpu)
+{
+    return lapic_nmi_pending(&cpu->m->lapics[cpu->index]);
+}
+
+static void la_nmi_ack(void *opaque, struct sim_cpu *cpu)
+{
+    lapic_nmi_ack(&cpu->m->lapics[cpu->index]);
+}
+
+/* ---- per-CPU register spaces ------------------------------------------------- */
+
+static uint64_t la_base_msr(lapic_t *l)
+{
+    uint64_t v = 0;
+    lapic_msr_read(l, MSR_IA32_APIC_BASE, &v);
+    return v;
+}
+
+/* The Local APIC page answers only in xAPIC mode at the base programmed in
+ * IA32_APIC_BASE; registers are 32 bits wide on 16-byte boundaries. */
+static bool la_mmio_claims(lapic_t *l, uint64_t addr, uint64_t *off)
+{
+    uint64_t base = la_base_msr(l);
+    if (!(base & APIC_BASE_ENABLE) || (base & APIC_BASE_X2APIC))
+        return false;
+    uint64_t page = base & ~0xFFFull & 0xFFFFFFFFFFull;
+    if (addr < page || addr - page >= APIC_PAGE)
+        return false;
+    *off = addr - page;
+    return true;
+}
+
+static bool la_mmio_read(struct sim_machine *m, struct sim_cpu *cpu, uint64_t addr, unsigned size,
+                         uint64_t *v)
+{
+    uint64_t off;
+    lapic_t *l = &m->lapics[cpu->index];
+    if (!la_mmio_claims(l, addr, &off))
+        return false;
+    uint32_t word = lapic_mmio_read(l, (uint32_t)(off & ~3ull));
+    unsigned shift = (unsigned)(off & 3) * 8;
+    uint64_t val = word >> shift;
+    *v = size >= 4 ? val : val & ((1ull << (size * 8)) - 1);
+    return true;
+}
+
+static bool la_mmio_write(struct sim_machine *m, struct sim_cpu *cpu, uint64_t addr, unsigned size,
+                          uint64_t v)
+{
+    uint64_t off;
+    lapic_t *l = &m->lapics[cpu->index];
+    if (!la_mmio_claims(l, addr, &off))
+        return false;
+    /* the SDM requires aligned 32-bit accesses; narrower writes are
+     * widened here, which is what most chipsets do */
+    lapic_mmio_write(l, (uint32_t)(off & ~3ull), (uint32_t)(v << ((off & 3) * 8)));
+    return true;
+}
+
+static bool la_msr(uint32_t msr)
+{
+    return msr == MSR_IA32_APIC_BASE || msr == MSR_IA32_TSC_DEADLINE ||
+           (msr >= MSR_X2APIC_FIRST && msr <= MSR_X2APIC_LAST);
+}
+
+static int la_msr_read(struct sim_machine *m, struct sim_cpu *cpu, uint32_t msr, uint64_t *v)
+{
+    return la_msr(msr) ? lapic_msr_read(&m->lapics[cpu->index], msr, v) : -1;
+}
+
+static int la_msr_write(struct sim_machine *m, struct sim_cpu *cpu, uint32_t msr, uint64_t v)
+{
+    return la_msr(msr) ? lapic_msr_write(&m->lapics[cpu->index], msr, v) : -1;
+}
+
+/* ---- I/O APICs ------------------------------------------------------------- */
+
+static void io_send(void *opaque, const struct apic_msg *msg)
+{
+    struct sim_ioapic_ctx *x = opaque;
+    bus_send(x->m, msg, x->m->timing.msg_latency);
+}
+
+static void io_observe(void *opaque, const struct ioapic_event *ev)
+{
+    struct sim_ioapic_ctx *x = opaque;
+    struct sim_machine *m = x->m;
+    int k = x->index;
+    struct trace_rec r;
+    switch (ev->kind) {
+    case IOAPIC_EV_DELIVER:
+        trace_rec_init(&r, m->eng.now, "ioapic_deliver");
+        trace_int(&r, "ioapic", k);
+        trace_int(&r, "pin", ev->pin);
+        trace_int(&r, "vector", ev->vector);
+        trace_int(&r, "dest", ev->msg ? (int64_t)ev->msg->dest : 0);
+        trace_str(&r, "mode", ev->msg ? dm_names[ev->msg->delivery_mode & 7] : "?");
+        trace_str(&r, "dest_mode", ev->msg && ev->msg->dest_logical ? "logical" : "physical");
+        trace_str(&r, "trigger", ev->msg && ev->msg->trigger_level ? "level" : "edge");
+        break;
+    case IOAPIC_EV_REMOTE_IRR:
+        trace_rec_init(&r, m->eng.now, "ioapic_remote_irr");
+        trace_int(&r, "ioapic", k);
+        trace_int(&r, "pin", ev->pin);
+        trace_int(&r, "value", ev->value);
+        break;
+    case IOAPIC_EV_EOI:
+        trace_rec_init(&r, m->eng.now, "ioapic_eoi");
+        trace_int(&r, "ioapic", k);
+        trace_int(&r, "vector", ev->vector);
+        trace_int(&r, "value", ev->value);
+        break;
+    case IOAPIC_EV_DROPPED_MASKED:
+        trace_rec_init(&r, m->eng.now, "ioapic_dropped");
+        trace_int(&r, "ioapic", k);
+        trace_int(&r, "pin", ev->pin);
+        break;
+    case IOAPIC_EV_COALESCED:
+        trace_rec_init(&r, m->eng.now, "ioapic_coalesced");
+        trace_int(&r, "ioapic", k);
+        trace_int(&r, "pin", ev->pin);
+        break;
+    case IOAPIC_EV_IRR:
+        trace_rec_init(&r, m->eng.now, "ioapic_irr");
+        trace_int(&r, "ioapic", k);
+        trace_int(&r, "pin", ev->pin);
+        trace_int(&r, "value", ev->value);
+        break;
+    default:
+        return;
+    }
+    trace_emit(&m->bus, &r);
+}
+
+static uint64_t io_mmio_read(void *opaque, uint64_t off, unsigned size)
+{
+    struct sim_ioapic_ctx *x = opaque;
+    return ioapic_mmio_read(&x->m->ioapics[x->index], (uint32_t)(off & ~3ull));
+}
+
+/* Redirection entry writes are traced (`ioapic_entry`) so a trace alone
+ * can reconstruct the table: an observer of the register bus, not code in
+ * the model. */
+static void io_mmio_write(void *opaque, uint64_t off, unsigned size, uint64_t v)
+{
+    struct sim_ioapic_ctx *x = opaque;
+    ioapic_t *io = &x->m->ioapics[x->index];
+    ioapic_mmio_write(io, (uint32_t)(off & ~3ull), (uint32_t)v);
+    uint32_t sel = io->ioregsel & 0xFF;
+    if ((off & ~3ull) == IOAPIC_IOWIN && sel >= IOAPIC_REG_REDTBL && (sel - IOAPIC_REG_REDTBL) / 2 < io->npins) {
+        int pin = (int)(sel - IOAPIC_REG_REDTBL) / 2;
+        uint64_t e = ioapic_entry(io, pin);
+        struct trace_rec r;
+        trace_rec_init(&r, x->m->eng.now, "ioapic_entry");
+        trace_int(&r, "ioapic", x->index);
+        trace_int(&r, "pin", pin);
+        trace_int(&r, "value", (int64_t)(e & 0xFFFFFFFFu));
+        trace_int(&r, "dest", (int64_t)(e >> 56));
+        trace_emit(&x->m->bus, &r);
+    }
+}
+
+/* A GSI: the wired-OR of the device lines on it, driven into its I/O APIC
+ * pin at the line's electrical polarity. */
+static void gsi_set(void *opaque, int n, int asserted)
+{
+    struct sim_gsi *g = opaque;
+    ioapic_set_irq(g->io, g->pin, g->active_low ? !asserted : asserted);
+}
+
+int sim_gsi_lookup(const struct sim_machine *m, uint32_t gsi)
+{
+    for (unsigned k = 0; k < m->nioapics; k++)
+        if (gsi >= m->platform.ioapic[k].gsi_base &&
+            gsi - m->platform.ioapic[k].gsi_base < m->ioapics[k].npins)
+            return (int)k;
+    return -1;
+}
+
+/* ---- building it ------------------------------------------------------------- */
+
+static int init_ioapics(struct sim_machine *m, char *err, unsigned errlen)
+{
+    const struct scenario *s = m->scn;
+    m->nioapics = s->machine.nioapics;
+    uint32_t ngsi = 0;
+    for (unsigned k = 0; k < m->nioapics; k++) {
+        const struct scn_ioapic *c = &s->machine.ioapics[k];
+        struct ioapic_options opt;
+        struct ioapic_callbacks cb;
+        memset(&opt, 0, sizeof opt);
+        memset(&cb, 0, sizeof cb);
+        opt.npins = c->pins;
+        opt.version = (uint8_t)c->version;
+        opt.id = (uint8_t)c->id;
+        m->ioapic_ctx[k].m = m;
+        m->ioapic_ctx[k].index = (int)k;
+        cb.opaque = &m->ioapic_ctx[k];
+        cb.send = io_send;
+        cb.observe = io_observe;
+        ioapic_init(&m->ioapics[k], &opt, &cb);
+        sim_machine_add_mmio(m, c->base, APIC_PAGE, io_mmio_read, io_mmio_write, &m->ioapic_ctx[k]);
+        struct hal_ioapic_desc *d = &m->platform.ioapic[k];
+        d->id = (uint8_t)c->id;
+        d->base = c->base;
+        d->gsi_base = c->gsi_base;
+        if (c->gsi_base + c->pins > ngsi)
+            ngsi = c->gsi_base + c->pins;
+    }
+    m->platform.nioapics = m->nioapics;
+    m->ngsi = ngsi;
+    m->gsi = calloc(ngsi ? ngsi : 1, sizeof(*m->gsi));
+    if (!m->gsi) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    for (uint32_t g = 0; g < ngsi; g++) {
+        int k = sim_gsi_lookup(m, g);
+        struct sim_gsi *gs = &m->gsi[g];
+        gs->gsi = g;
+        if (k < 0)
+            continue;
+        gs->io = &m->ioapics[k];
+        gs->pin = (int)(g - m->platform.ioapic[k].gsi_base);
+        irq_line_init(&gs->node.out, gsi_set, gs, 0);
+    }
+    return 0;
+}
+
+static void init_lapics(struct sim_machine *m)
+{
+    const struct scenario *s = m->scn;
+    struct lapic_options opt;
+    memset(&opt, 0, sizeof opt);
+    static const enum lapic_lowest_rule rules[] = {
+        [SCN_LOWPRI_SDM] = LAPIC_LOWEST_SDM, [SCN_LOWPRI_KVM] = LAPIC_LOWEST_KVM,
+        [SCN_LOWPRI_QEMU] = LAPIC_LOWEST_QEMU,
+    };
+    opt.x2apic_capable = true;
+    opt.tsc_deadline_capable = true;
+    opt.directed_eoi_capable = s->machine.lapic.directed_eoi;
+    opt.lowest_rule = rules[s->machine.lapic.lowest_priority];
+    opt.base = s->machine.lapic.base;
+    opt.timer_shift = s->machine.lapic.timer_shift;
+    m->lowest_rule = opt.lowest_rule;
+    for (unsigned i = 0; i < m->ncpus; i++) {
+        struct lapic_callbacks cb;
+        struct sim_cpu *c = &m->cpus[i];
+        memset(&cb, 0, sizeof cb);
+        cb.opaque = c;
+        cb.now = la_now;
+        cb.timer_arm = la_timer_arm;
+        cb.send = la_send;
+        cb.eoi_broadcast = la_eoi_broadcast;
+        cb.init = la_init;
+        cb.sipi = la_sipi;
+        cb.observe = la_observe;
+        lapic_init(&m->lapics[i], i, m->platform.apic_id[i], i == 0, &opt, &cb);
+        irq_line_init(&m->lapics[i].intr, sim_cpu_set_intr, c, 0);
+        irq_line_init(&m->lapics[i].nmi, la_nmi_line, c, 0);
+        c->intc.pending = la_pending;
+        c->intc.ack = la_ack;
+        c->intc.nmi_pending = la_nmi_pending;
+        c->intc.nmi_ack = la_nmi_ack;
+        c->intc.opaque = m;
+    }
+    m->cpu_regs.mmio_read = la_mmio_read;
+    m->cpu_regs.mmio_write = la_mmio_write;
+    m->cpu_regs.msr_read = la_msr_read;
+    m->cpu_regs.msr_write = la_msr_write;
+    m->platform.has_lapic = true;
+    m->platform.lapic_base = s->machine.lapic.base;
+    m->platform.x2apic = s->machine.x2apic;
+}
+
+int sim_apic_init(struct sim_machine *m, char *err, unsigned errlen)
+{
+    const struct scenario *s = m->scn;
+    m->lapics = calloc(m->ncpus, sizeof(*m->lapics));
+    m->timer_gen = calloc(m->ncpus, sizeof(*m->timer_gen));
+    m->apic_scratch = calloc(m->ncpus, sizeof(*m->apic_scratch));
+    if (!m->lapics || !m->timer_gen || !m->apic_scratch) {
+        snprintf(err, errlen, "out of memory for %u Local APICs", m->ncpus);
+        return -1;
+    }
+    init_lapics(m);
+    if (init_ioapics(m, err, errlen) != 0)
+        return -1;
+    m->platform.noverrides = s->machine.noverrides;
+    for (unsigned i = 0; i < s->machine.noverrides; i++) {
+        const struct scn_override *o = &s->machine.overrides[i];
+        m->platform.iso[i].isa_irq = (uint8_t)o->isa_irq;
+        m->platform.iso[i].gsi = o->gsi;
+        m->platform.iso[i].polarity = (uint8_t)o->polarity;
+        m->platform.iso[i].trigger = (uint8_t)o->trigger;
+    }
+    /* Application processors wait for INIT and STARTUP in intr mode; in
+     * script mode every CPU runs its program from cycle 0, as after a
+     * kvm-unit-tests smp_init(). */
+    for (unsigned i = 1; i < m->ncpus; i++)
+        m->cpus[i].state = s->mode == SCN_GUEST_INTR ? SIM_CPU_WAIT_INIT : SIM_CPU_RUNNING;
+    return 0;
+}
+
+/* The GSI an ISA IRQ reaches, through the platform's overrides. */
+uint32_t sim_isa_to_gsi(const struct sim_machine *m, unsigned isa, bool *active_low)
+{
+    *active_low = false;
+    for (unsigned i = 0; i < m->platform.noverrides; i++)
+        if (m->platform.iso[i].isa_irq == isa) {
+            *active_low = m->platform.iso[i].polarity == HAL_POL_LOW;
+            return m->platform.iso[i].gsi;
+        }
+    return isa;
+}
+
+/* Lines start deasserted: an active-low GSI idles high. */
+void sim_apic_settle_lines(struct sim_machine *m)
+{
+    for (uint32_t g = 0; g < m->ngsi; g++)
+        if (m->gsi[g].io && m->gsi[g].active_low)
+            ioapic_set_irq(m->gsi[g].io, m->gsi[g].pin, 1);
+}
+
+void sim_apic_free(struct sim_machine *m)
+{
+    free(m->lapics);
+    free(m->timer_gen);
+    free(m->apic_scratch);
+    free(m->gsi);
+    m->lapics = NULL;
+    m->timer_gen = NULL;
+    m->apic_scratch = NULL;
+    m->gsi = NULL;
+}
+
+/* ---- final-state paths: lapic<N>.*, ioapic<K>.pin<P>.* ------------------------ */
+
+static int bit_count256(const uint32_t w[8])
+{
+    int n = 0;
+    for (int i = 0; i < 8; i++)
+        n += __builtin_popcount(w[i]);
+    return n;
+}
+
+/* Reads go through the register interface, so the paths do not depend on
+ * how a model stores its state. */
+static uint32_t la_reg(lapic_t *l, uint32_t off)
+{
+    uint64_t base = la_base_msr(l);
+    if (base & APIC_BASE_X2APIC) {
+        uint64_t v = 0;
+        lapic_msr_read(l, MSR_X2APIC_FIRST + (off >> 4), &v);
+        return (uint32_t)v;
+    }
+    return lapic_mmio_read(l, off);
+}
+
+int sim_apic_state(const struct sim_machine *cm, const char *path, int64_t *value)
+{
+    struct sim_machine *m = (struct sim_machine *)cm;
+    unsigned n, p, vec;
+    char what[24];
+    if (!m->lapics)
+        return -1;
+    if (sscanf(path, "lapic%u.%3[a-z].%u", &n, what, &vec) == 3 && n < m->ncpus && vec < 256) {
+        uint32_t base = !strcmp(what, "isr") ? 0x100 : !strcmp(what, "tmr") ? 0x180 : !strcmp(what, "irr") ? 0x200 : 0;
+        if (!base)
+            return -1;
+        *value = (la_reg(&m->lapics[n], base + (vec / 32) * 0x10) >> (vec % 32)) & 1;
+        return 0;
+    }
+    if (sscanf(path, "lapic%u.%23s", &n, what) == 2 && n < m->ncpus) {
+        lapic_t *l = &m->lapics[n];
+        static const struct { const char *name; uint32_t off; } regs[] = {
+            { "id", 0x20 }, { "tpr", 0x80 }, { "apr", 0x90 }, { "ppr", 0xA0 }, { "ldr", 0xD0 },
+            { "svr", 0xF0 }, { "esr", 0x280 }, { "timer_current", 0x390 },
+        };
+        for (unsigned i = 0; i < sizeof regs / sizeof regs[0]; i++)
+            if (!strcmp(what, regs[i].name)) {
+                *value = la_reg(l, regs[i].off);
+                return 0;
+            }
+        uint32_t base = !strcmp(what, "isr_count") ? 0x100 : !strcmp(what, "tmr_count") ? 0x180
+                      : !strcmp(what, "irr_count") ? 0x200 : 0;
+        if (!base)
+            return -1;
+        uint32_t w[8];
+        for (int i = 0; i < 8; i++)
+            w[i] = la_reg(l, base + (uint32_t)i * 0x10);
+        *value = bit_count256(w);
+        return 0;
+    }
+    if (sscanf(path, "ioapic%u.pin%u.%23s", &n, &p, what) == 3 && n < m->nioapics &&
+        p < m->ioapics[n].npins) {
+        uint64_t e = ioapic_entry(&m->ioapics[n], (int)p);
+        if (!strcmp(what, "vector")) *value = (int64_t)(e & 0xFF);
+        else if (!strcmp(what, "delivery_status")) *value = (int64_t)((e >> 12) & 1);
+        else if (!strcmp(what, "polarity")) *value = (int64_t)((e >> 13) & 1);
+        else if (!strcmp(what, "remote_irr")) *value = (int64_t)((e >> 14) & 1);
+        else if (!strcmp(what, "trigger")) *value = (int64_t)((e >> 15) & 1);
+        else if (!strcmp(what, "mask")) *value = (int64_t)((e >> 16) & 1);
+        else if (!strcmp(what, "dest")) *value = (int64_t)(e >> 56);
+        else return -1;
+        return 0;
+    }
+    return -1;
+}

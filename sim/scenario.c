@@ -51,6 +51,9 @@ static const char *const k_event_names[] = {
     "intr_error", "boot", "violation", "expect", "end",
     /* added with the apic platform and script mode */
     "mark", "ioapic_irr", "lapic_timer", "lapic_error", "init", "sipi", "cpu_online",
+    /* state changes the trace carries for reconstruction, and drops */
+    "pic_imr", "pic_elcr", "lapic_tpr", "lapic_coalesced", "lapic_rejected", "apic_dropped",
+    "ioapic_dropped", "ioapic_coalesced", "ioapic_entry", "check",
 };
 /* "ev" first, then the event fields a filter may test. */
 static const char *const k_filter_keys[] = {

@@ -30,7 +30,9 @@ _Static_assert(INTR_MAX_CPUS == HAL_MAX_CPUS, "INTR_MAX_CPUS must equal HAL_MAX_
 
 /* Bounds of the spin-waits (hal_pause iterations). */
 #define INTR_SMP_WAIT_LIMIT   200000u  /* an AP marking itself online */
-#define INTR_MOVE_POLL_LIMIT  16u      /* Remote IRR clearing before a move */
+#define INTR_MOVE_POLL_LIMIT  1u       /* re-checks of Remote IRR before a move is deferred: each costs two
+                                          * MMIO reads with the line lock held, which another CPU may need for
+                                          * its EOI, so the deferral path does the waiting */
 
 /* A line's move to another CPU (affinity.c). */
 enum intr_move_state {

@@ -161,7 +161,8 @@ static int op_cmp(const void *a, const void *b)
 }
 
 /* Gathers this CPU's timed work: its program's ops, and on CPU 0 the
- * driver requests with request_at > 0, in time order (file order on ties). */
+ * driver requests with request_at > 0, merged in time order (program order
+ * and then file order on ties; the sort is stable on `order`). */
 static unsigned collect_ops(struct guest_state *g, unsigned cpu, struct guest_op **out)
 {
     const struct scenario *s = g->m->scn;
@@ -176,12 +177,17 @@ static unsigned collect_ops(struct guest_state *g, unsigned cpu, struct guest_op
         fprintf(stderr, "intrsim: out of memory\n");
         abort();
     }
+    /* A program runs in order, each op no earlier than its `at`: its
+     * effective time is the running maximum of the `at`s so far. */
     for (unsigned p = 0; p < s->nprograms; p++) {
         const struct scn_program *pr = &s->programs[p];
         if (pr->cpu != cpu)
             continue;
+        uint64_t t = 0;
         for (unsigned k = 0; k < pr->nops; k++) {
-            ops[n].at = pr->ops[k].at;
+            if (pr->ops[k].at > t)
+                t = pr->ops[k].at;
+            ops[n].at = t;
             ops[n].order = n;
             ops[n].op = &pr->ops[k];
             n++;

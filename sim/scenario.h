@@ -58,7 +58,8 @@
 #define SCN_DEFAULT_SEED        1
 #define SCN_DEFAULT_CLOCK_HZ    1000000000ull
 #define SCN_DEFAULT_TH_WORK     50
-#define SCN_DEFAULT_PULSE_WIDTH 10
+#define SCN_DEFAULT_PULSE_WIDTH 100  /* longer than the default INTR + INTA latencies: a default pulse is
+                                         * a real interrupt, not an 8259 spurious IRQ7 */
 /* The "default" timing preset, in cycles (the "zero" preset is all zeros). */
 #define SCN_DEFAULT_LINE_LATENCY 2
 #define SCN_DEFAULT_INTR_LATENCY 2

@@ -3,12 +3,16 @@
 
 usage: check_schema.py SCHEMA TESTS_SCENARIO_DIR DOCS_MD
 
-- good/*.json and every complete ```json example of the docs validate;
+- good/*.json, the scenarios in scenarios/ and every complete ```json
+  example of the docs validate;
 - every bad/*.json is rejected by a strict JSON parser or by the schema,
-  except the few errors only the loader can see (SCHEMA_BLIND below).
+  except the few errors only the loader can see (SCHEMA_BLIND below);
+- the event and field names filters may use are the same in the loader
+  (sim/scenario.c), the schema and the docs.
 """
 import json
 import pathlib
+import re
 import sys
 
 import jsonschema
@@ -57,6 +61,44 @@ def strict_load(data: bytes):
     return json.loads(text, object_pairs_hook=no_dups, parse_constant=no_const)
 
 
+def c_list(src: str, name: str) -> list:
+    """The strings of `static const char *const NAME[] = { ... };` in the loader."""
+    m = re.search(r"static const char \*const " + name + r"\[\] = \{(.*?)\};", src, re.S)
+    body = re.sub(r"/\*.*?\*/", "", m.group(1), flags=re.S) if m else ""
+    return re.findall(r'"([^"]*)"', body)
+
+
+def check_names(schema, tests_dir: pathlib.Path, md: str) -> int:
+    """The event and field names of filters: loader, schema and docs agree."""
+    src_path = tests_dir.parent.parent / "sim" / "scenario.c"
+    if not src_path.exists():
+        return 0
+    src = src_path.read_text()
+    failures = 0
+    filt = schema["$defs"]["filter"]["properties"]
+    for what, loader, in_schema in (
+        ("event", c_list(src, "k_event_names"), filt["ev"]["enum"]),
+        ("filter field", [k for k in c_list(src, "k_filter_keys") if k != "ev"], [k for k in filt if k != "ev"]),
+    ):
+        if not loader:
+            print(f"FAIL cannot find the loader's {what} names in {src_path}")
+            failures += 1
+            continue
+        for n in sorted(set(loader) ^ set(in_schema)):
+            print(f"FAIL {what} {n!r}: {'loader' if n in loader else 'schema'} only")
+            failures += 1
+        for n in loader:
+            if f"`{n}`" not in md:
+                print(f"FAIL {what} {n!r} is not in {DOCS_NAME}")
+                failures += 1
+    if not failures:
+        print("ok   event and field names: loader, schema and docs agree")
+    return failures
+
+
+DOCS_NAME = "docs/scenario-format.md"
+
+
 def main() -> int:
     schema_path, tests_dir, docs = (pathlib.Path(a) for a in sys.argv[1:4])
     schema = json.loads(schema_path.read_text())
@@ -65,6 +107,8 @@ def main() -> int:
     failures = 0
 
     goods = [(p.name, p.read_bytes()) for p in sorted((tests_dir / "good").glob("*.json"))]
+    # the scenarios shipped beside the schema
+    goods += [(f"scenarios/{p.name}", p.read_bytes()) for p in sorted(schema_path.parent.parent.glob("*.json"))]
     md = docs.read_text()
     for i, block in enumerate(md.split("\n```json\n")[1:], 1):
         goods.append((f"{docs.name} example {i}", block.split("\n```", 1)[0].encode()))
@@ -91,6 +135,7 @@ def main() -> int:
             failures += 1
         else:
             print(f"ok   bad/{p.name}: {'schema-blind (loader only)' if valid else 'rejected by the schema'}")
+    failures += check_names(schema, tests_dir, md)
     print(f"{failures} failure(s)")
     return 1 if failures else 0
 

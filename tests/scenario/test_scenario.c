@@ -191,7 +191,7 @@ Test(scenario, full_scenario_every_field)
     cr_expect_eq(e->at, 1000);
     cr_expect_eq(e->device, 0);
     cr_expect_eq(e->action, SCN_ACT_PULSE);
-    cr_expect_eq(e->width, 10);
+    cr_expect_eq(e->width, SCN_DEFAULT_PULSE_WIDTH);
     cr_expect_eq(e->count, 1);
     cr_expect_eq(e->every, 0);
 

@@ -84,7 +84,7 @@ static void bus_event(void *opaque, uint64_t arg)
 /* Even with zero latency the message is queued for the current cycle: the
  * sender's register write finishes first, and the CPU's next instruction
  * boundary comes after the delivery (phase MODEL runs before phase CPU). */
-static void bus_send(struct sim_machine *m, const struct apic_msg *msg, uint64_t latency)
+void sim_apic_send(struct sim_machine *m, const struct apic_msg *msg, uint64_t latency)
 {
     struct bus_msg *b = malloc(sizeof(*b));
     if (!b) {
@@ -124,7 +124,7 @@ static void la_timer_arm(void *opaque, uint64_t deadline)
 static void la_send(void *opaque, const struct apic_msg *msg)
 {
     struct sim_cpu *c = opaque;
-    bus_send(c->m, msg, c->m->timing.ipi_latency);
+    sim_apic_send(c->m, msg, c->m->timing.ipi_latency);
 }
 
 static void eoi_broadcast_event(void *opaque, uint64_t vector)
@@ -339,7 +339,7 @@ static int la_msr_write(struct sim_machine *m, struct sim_cpu *cpu, uint32_t msr
 static void io_send(void *opaque, const struct apic_msg *msg)
 {
     struct sim_ioapic_ctx *x = opaque;
-    bus_send(x->m, msg, x->m->timing.msg_latency);
+    sim_apic_send(x->m, msg, x->m->timing.msg_latency);
 }
 
 static void io_observe(void *opaque, const struct ioapic_event *ev)

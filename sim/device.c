@@ -250,6 +250,27 @@ int sim_devices_init(struct sim_machine *m, char *err, unsigned errlen)
     return 0;
 }
 
+/* ---- final state ------------------------------------------------------------ */
+
+int sim_device_state(const struct sim_machine *m, const char *path, int64_t *value)
+{
+    char name[SCN_NAME_MAX];
+    const char *dot = strchr(path, '.');
+    if (!dot || (size_t)(dot - path) >= sizeof name)
+        return -1;
+    memcpy(name, path, (size_t)(dot - path));
+    name[dot - path] = 0;
+    int i = scenario_find_device(m->scn, name);
+    if (i < 0)
+        return -1;
+    const struct sim_device *d = &m->devices[i];
+    if (strcmp(dot + 1, "events") == 0) {
+        *value = (int64_t)d->events;
+        return 0;
+    }
+    return -1;
+}
+
 /* ---- the timeline ------------------------------------------------------- */
 
 static void timeline_fire(struct sim_machine *m, const struct scn_event *e)

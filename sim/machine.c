@@ -50,8 +50,8 @@ void sim_machine_port_write(struct sim_machine *m, uint16_t port, unsigned size,
 
 /* ---- memory-mapped registers --------------------------------------------- */
 
-void sim_machine_add_mmio(struct sim_machine *m, uint64_t base, uint64_t len, sim_mmio_read_fn rd,
-                          sim_mmio_write_fn wr, void *opaque)
+unsigned sim_machine_add_mmio(struct sim_machine *m, uint64_t base, uint64_t len, sim_mmio_read_fn rd,
+                              sim_mmio_write_fn wr, void *opaque)
 {
     if (m->nmmio >= SIM_MAX_MMIO_RANGES) {
         fprintf(stderr, "intrsim: too many MMIO ranges\n");
@@ -63,6 +63,14 @@ void sim_machine_add_mmio(struct sim_machine *m, uint64_t base, uint64_t len, si
     r->read = rd;
     r->write = wr;
     r->opaque = opaque;
+    return m->nmmio - 1;
+}
+
+/* A BAR was reprogrammed: its range follows. */
+void sim_machine_move_mmio(struct sim_machine *m, unsigned index, uint64_t base)
+{
+    if (index < m->nmmio)
+        m->mmio[index].base = base;
 }
 
 static struct sim_mmio_range *mmio_find(struct sim_machine *m, uint64_t addr)
@@ -352,6 +360,8 @@ int sim_machine_state(const struct sim_machine *m, const char *path, int64_t *va
     }
     if (strncmp(path, "lapic", 5) == 0 || strncmp(path, "ioapic", 6) == 0)
         return sim_apic_state(m, path, value);
+    if (strncmp(path, "dev.", 4) == 0)
+        return sim_device_state(m, path + 4, value);
     if (sscanf(path, "cpu%u.%15s", &idx, reg) == 2 && idx < m->ncpus) {
         const struct sim_cpu *c = &m->cpus[idx];
         if (strcmp(reg, "if") == 0) *value = c->iflag;

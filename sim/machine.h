@@ -179,8 +179,9 @@ void sim_machine_run(struct sim_machine *m);
 void sim_machine_add_ports(struct sim_machine *m, uint16_t base, uint16_t len, sim_port_read_fn rd,
                            sim_port_write_fn wr, void *opaque);
 uint32_t sim_machine_port_read(struct sim_machine *m, uint16_t port, unsigned size);
-void sim_machine_add_mmio(struct sim_machine *m, uint64_t base, uint64_t len, sim_mmio_read_fn rd,
-                          sim_mmio_write_fn wr, void *opaque);
+unsigned sim_machine_add_mmio(struct sim_machine *m, uint64_t base, uint64_t len, sim_mmio_read_fn rd,
+                              sim_mmio_write_fn wr, void *opaque);
+void sim_machine_move_mmio(struct sim_machine *m, unsigned index, uint64_t base);
 uint64_t sim_machine_mmio_read(struct sim_machine *m, struct sim_cpu *cpu, uint64_t addr, unsigned size);
 void sim_machine_mmio_write(struct sim_machine *m, struct sim_cpu *cpu, uint64_t addr, unsigned size, uint64_t v);
 void sim_machine_port_write(struct sim_machine *m, uint16_t port, unsigned size, uint32_t v);
@@ -198,11 +199,15 @@ void sim_device_deassert(struct sim_device *d);
 void sim_device_pulse(struct sim_device *d, uint64_t width);
 int  sim_devices_init(struct sim_machine *m, char *err, unsigned errlen);
 void sim_timeline_init(struct sim_machine *m);
+/* dev.<name>.<what>: a device's final state (events, MSI/MSI-X bits). */
+int  sim_device_state(const struct sim_machine *m, const char *path, int64_t *value);
 
 /* The apic platform (apic.c). */
 int  sim_apic_init(struct sim_machine *m, char *err, unsigned errlen);
 void sim_apic_free(struct sim_machine *m);
 void sim_apic_route(struct sim_machine *m, const struct apic_msg *msg);
+/* A message onto the APIC bus, accepted `latency` cycles later. */
+void sim_apic_send(struct sim_machine *m, const struct apic_msg *msg, uint64_t latency);
 int  sim_gsi_lookup(const struct sim_machine *m, uint32_t gsi);
 uint32_t sim_isa_to_gsi(const struct sim_machine *m, unsigned isa, bool *active_low);
 void sim_apic_settle_lines(struct sim_machine *m);

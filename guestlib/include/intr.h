@@ -18,6 +18,17 @@
 #define INTR_MAX_ACTIONS  512  /* handlers over all lines */
 #define INTR_MAX_CPUS     256  /* per-CPU state and counts (= HAL_MAX_CPUS) */
 
+/* MSI (APIC platform).  Every MSI vector (intr_request_msi(), or one vector
+ * of a PCI device's MSI / MSI-X set, intr_pci.h) has an index 0..255 and is
+ * also a line of the core under the pin number INTR_MSI_PIN(index), so
+ * intr_set_affinity(), intr_get_affinity(), intr_disable_irq(),
+ * intr_enable_irq(), intr_synchronize_irq() and intr_irq_info() take it
+ * (docs/intr-core.md "MSI").  MSI pins exist while their index is
+ * allocated; intr_request_irq()/intr_release_irq() refuse them. */
+#define INTR_MAX_MSI      256  /* MSI indices 0..255 */
+#define INTR_MSI_BASE     INTR_MAX_IRQS
+#define INTR_MSI_PIN(idx) (INTR_MSI_BASE + (unsigned)(idx))
+
 /* The vector layout of every CPU on the APIC platform (docs/intr-core.md).
  * Vectors are per CPU: a line is bound to one (cpu, vector) pair and the
  * same vector number means different lines on different CPUs. */
@@ -41,6 +52,9 @@ enum intr_err {
     INTR_ENOENT = 4,   /* nothing registered for that (pin, device) */
     INTR_ENODEV = 5,   /* no interrupt controller */
     INTR_ETIMEDOUT = 6,/* the hardware did not answer in time (ICR busy) */
+    INTR_ENOSPC = 7,   /* multi-message MSI: no CPU has a free aligned block of
+                          vectors (or a non-maskable MSI's vector number is
+                          taken on the target CPU of a move) */
 };
 
 struct intr_device {
@@ -53,6 +67,12 @@ typedef bool (*intr_handler_fn)(struct intr_device *dev);
 enum intr_trigger { INTR_TRIGGER_EDGE = 0, INTR_TRIGGER_LEVEL_LOW = 1, INTR_TRIGGER_LEVEL_HIGH = 2 };
 
 enum intr_level { INTR_LEVEL_TASK = 0, INTR_LEVEL_IRQ = 1, INTR_LEVEL_NESTED = 2 };
+
+/* An MSI message: the address/data pair a device writes. */
+struct intr_msi_msg {
+    uint64_t address;
+    uint32_t data;
+};
 
 /* Boot: pick the chip set from hal_platform() and initialise it.  Called
  * once, on the boot CPU, before any request; intr_cpu_init() then runs on
@@ -97,6 +117,33 @@ int  intr_request_irq(unsigned pin, struct intr_device *dev, intr_handler_fn han
                       enum intr_trigger trigger, bool shared);
 int  intr_release_irq(unsigned pin, const struct intr_device *dev);
 
+/* MSI (seed 003's requestMsi / releaseMsi / getMsiMessage), APIC platform.
+ * Platform-independent: the core allocates a vector on the least-loaded
+ * online CPU and installs the handler; the driver programs its device with
+ * the message intr_get_msi_message() returns (for PCI devices use
+ * intr_pci_enable_msi()/intr_pci_enable_msix() in intr_pci.h, which do
+ * that too).  Returns the MSI index (>= 0; its pin is INTR_MSI_PIN(index))
+ * or -INTR_EINVAL (NULL device or handler; a trigger other than edge: PCI
+ * messages are edge-triggered), -INTR_ENODEV (not the APIC platform),
+ * -INTR_ENOMEM (no free index, vector or action; nothing changed).  Such an
+ * MSI stays on its CPU: the core cannot reprogram a device it does not know,
+ * so intr_set_affinity() refuses it and intr_balance() leaves it. */
+int  intr_request_msi(struct intr_device *dev, intr_handler_fn handler,
+                      enum intr_trigger trigger);
+/* Free an index of intr_request_msi(): waits for its handler running on
+ * another CPU, frees the vector (a message still on its way arrives as a
+ * stray).  Stop the device first.  -INTR_ENOENT for a free index,
+ * -INTR_EBUSY for an index of a PCI device's MSI/MSI-X set (released by
+ * intr_pci_disable_msi()/intr_pci_disable_msix()), -INTR_EINVAL out of range. */
+int  intr_release_msi(int idx);
+/* The message that raises index idx: address 0xFEE00000 | APIC ID << 12
+ * (physical destination, fixed delivery, no redirection hint), data = the
+ * vector (fixed, edge).  For vector k of a multi-message MSI block the data
+ * is the block's first vector + k (the device itself holds the first
+ * message and puts k into the low data bits).  -INTR_ENOENT for a free
+ * index, -INTR_EINVAL out of range or msg NULL. */
+int  intr_get_msi_message(int idx, struct intr_msi_msg *msg);
+
 /* APIC platform: route a requested line to `cpu` (an online CPU).  The new
  * vector is allocated first (-INTR_ENOMEM, nothing changed, if `cpu` has
  * none free); the redirection entry is rewritten with the line masked; the
@@ -105,13 +152,20 @@ int  intr_release_irq(unsigned pin, const struct intr_device *dev);
  * is moved at its next EOI instead (0 is returned; intr_get_affinity()
  * tells when it happened).  -INTR_EBUSY while the previous move of the line
  * still holds its old vector; -INTR_ENOENT for a line nobody requested;
- * -INTR_EINVAL for a line that cannot be routed (8259 lines). */
+ * -INTR_EINVAL for a line that cannot be routed (8259 lines).
+ * MSI pins: an MSI-X entry moves alone (its table entry rewritten while
+ * masked); any pin of a multi-message MSI block moves the whole block (they
+ * share one address), -INTR_ENOSPC when the target has no aligned block
+ * free (or, for an MSI without mask bits, not the same vector numbers);
+ * intr_request_msi() vectors cannot move (-INTR_EINVAL). */
 int  intr_set_affinity(unsigned pin, unsigned cpu);
 /* The CPU the line's interrupts go to now, or a negated error. */
 int  intr_get_affinity(unsigned pin);
 /* Spread the requested APIC lines over the online CPUs so that their
  * numbers of bound lines differ by at most one (moves made with
- * intr_set_affinity()).  Returns the number of lines moved. */
+ * intr_set_affinity()).  Every MSI vector counts as a line; an MSI block
+ * moves only when that narrows the gap, intr_request_msi() vectors never.
+ * Returns the number of moves made. */
 int  intr_balance(void);
 
 /* Inter-processor interrupts (APIC platform).  intr_request_ipi() reserves a
@@ -182,7 +236,8 @@ struct intr_irq_info {
 int intr_irq_info(unsigned pin, struct intr_irq_info *out);
 
 /* Number of lines the selected chip provides (16 for the 8259 pair), 0 before
- * intr_init(). */
+ * intr_init().  MSI pins (INTR_MSI_PIN(idx), from INTR_MSI_BASE on) are not
+ * counted. */
 unsigned intr_nr_irqs(void);
 
 struct intr_cpu_stats {

@@ -1,6 +1,6 @@
 /* intr_chip.h - the interrupt-controller interface of the intr core.
  *
- * A chip driver (the 8259 pair today; the IOAPIC and MSI later) describes the
+ * A chip driver (the 8259 pair, the IOAPIC, MSI) describes the
  * controller to the core with one struct intr_chip: how many lines it has,
  * which vector each line arrives on, and the register-level operations the
  * core's flow handlers call.  The chip knows nothing of handlers, sharing,
@@ -26,12 +26,6 @@ enum intr_flow_kind {
     INTR_FLOW_LEVEL,    /* mask_ack, handlers, unmask unless disabled */
     INTR_FLOW_EDGE,     /* ack, handlers, rerun while a new edge is pending */
     INTR_FLOW_FASTEOI,  /* handlers, then one eoi (IOAPIC/MSI style) */
-};
-
-/* An MSI message: the address/data pair a device writes. */
-struct intr_msi_msg {
-    uint64_t address;
-    uint32_t data;
 };
 
 struct intr_chip {

@@ -140,6 +140,8 @@ int intr_set_affinity(unsigned pin, unsigned cpu)
     desc = intr_to_desc(pin);
     if (!desc || !desc->chip->set_affinity || !intr_vec_cpu_eligible(cpu))
         return -INTR_EINVAL;
+    if (pin >= INTR_MSI_BASE)
+        return intr_msi_set_affinity(desc, cpu);     /* msi.c: blocks, device rewrite */
 
     f = hal_irq_save();
     hal_spin_lock(&desc->lock);
@@ -228,7 +230,7 @@ void intr_move_after_irq(struct intr_desc *desc, unsigned cpu, uint8_t vector)
 /* The cleanup IPI on the old CPU. */
 void intr_move_cleanup(unsigned cpu)
 {
-    unsigned irq, n = intr_nr_irqs();
+    unsigned irq, n = intr_nr_descs();
     hal_irqflags_t f = hal_irq_save();
 
     for (irq = 0; irq < n; irq++) {
@@ -259,12 +261,19 @@ void intr_move_eoi(struct intr_desc *desc)
 
 /* ---- balancing ------------------------------------------------------------------------ */
 
+/* Vectors that move with pin irq (an MSI block moves whole, from its first
+ * pin); 0: balancing leaves it. */
+static unsigned move_weight(unsigned irq)
+{
+    return irq < INTR_MSI_BASE ? 1u : intr_msi_move_weight(irq);
+}
+
 int intr_balance(void)
 {
-    static bool tried[INTR_MAX_IRQS];
+    static bool tried[INTR_NR_DESCS];
     unsigned lines[INTR_NR_CPUS];
     const struct hal_platform *p = hal_platform();
-    unsigned n = intr_nr_irqs(), ncpus, irq, c, round;
+    unsigned n = intr_nr_descs(), ncpus, irq, c, round;
     int moved = 0;
 
     if (!intr_chip_sel || !intr_apic_active)
@@ -294,12 +303,18 @@ int intr_balance(void)
         }
         if (hi < 0 || lines[hi] <= lines[lo] + 1)
             break;
-        /* The highest-numbered movable line of the busiest CPU. */
+        /* The highest-numbered movable line of the busiest CPU (MSI pins
+         * first) whose move narrows the gap: a block of w vectors only if
+         * w < the difference. */
         for (irq = n; irq-- > 0;) {
             const struct intr_desc *d = intr_to_desc(irq);
+            unsigned w;
 
-            if (d && !tried[irq] && d->nactions && d->cpu == hi &&
-                d->move_state == INTR_MOVE_NONE && !d->move_deferred) {
+            if (!d || tried[irq] || !d->nactions || d->cpu != hi ||
+                d->move_state != INTR_MOVE_NONE || d->move_deferred)
+                continue;
+            w = move_weight(irq);
+            if (w && w < lines[hi] - lines[lo]) {
                 pick = (int)irq;
                 break;
             }

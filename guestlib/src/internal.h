@@ -22,6 +22,10 @@
 #include "intr_chip.h"
 
 #define INTR_NR_CPUS HAL_MAX_CPUS
+/* Descriptors: the chip's pins 0..INTR_MAX_IRQS-1, then the MSI pins. */
+#define INTR_NR_DESCS (INTR_MSI_BASE + INTR_MAX_MSI)
+_Static_assert(INTR_MSI_BASE >= INTR_MAX_IRQS, "MSI pins follow the chip's pins");
+_Static_assert(INTR_NR_DESCS <= 0x3FFF, "the per-CPU vector table holds 14-bit line numbers");
 _Static_assert(INTR_MAX_CPUS == HAL_MAX_CPUS, "INTR_MAX_CPUS must equal HAL_MAX_CPUS");
 
 /* Physical destinations of I/O APIC entries (and MSI without remapping) are
@@ -113,7 +117,11 @@ struct intr_cpu {
 /* irqdesc.c: the descriptor table, the vector map and the action pool. */
 extern const struct intr_chip *intr_chip_sel;
 void intr_desc_reset_all(const struct intr_chip *chip);
-struct intr_desc *intr_to_desc(unsigned irq);        /* NULL if out of range */
+struct intr_desc *intr_to_desc(unsigned irq);        /* NULL if out of range (or a free MSI pin) */
+struct intr_desc *intr_desc_raw(unsigned irq);       /* any descriptor < INTR_NR_DESCS, unchecked */
+/* Upper bound of the pins to iterate over (chip pins, then MSI pins on the
+ * APIC platform); intr_to_desc() says which exist. */
+unsigned intr_nr_descs(void);
 /* The line vector arrives on at cpu: the CPU's own table (routed lines),
  * then the chips' fixed vectors (on the APIC platform only on the BSP, where
  * the 8259's ExtINT arrives). */
@@ -145,6 +153,14 @@ void intr_note_interrupt(struct intr_desc *desc, bool handled);
 
 /* manage.c */
 void intr_sync_desc(struct intr_desc *desc);
+/* Request/release on a descriptor (the bodies of intr_request_irq and
+ * intr_release_irq, without their pin checks and traces).  The first
+ * holder of a line whose chip routes (set_affinity) gets a vector unless
+ * the caller routed it already (desc->cpu >= 0).  Release returns the
+ * vector the line had in *vector (may be NULL). */
+int  intr_request_desc(struct intr_desc *desc, struct intr_device *dev, intr_handler_fn handler,
+                       enum intr_trigger trigger, bool shared);
+int  intr_release_desc(struct intr_desc *desc, const struct intr_device *dev, int *vector);
 
 /* entry.c: per-CPU state and levels. */
 struct intr_cpu *intr_cpu_state(unsigned cpu);
@@ -156,6 +172,11 @@ void intr_vec_reset_all(void);
 bool intr_vec_cpu_eligible(unsigned cpu);
 /* want_cpu < 0: balanced.  Maps (cpu, vector) to irq. */
 int  intr_vec_alloc(unsigned irq, int want_cpu, bool level, unsigned *cpu_out, uint8_t *vec_out);
+/* n (power of two <= 32) contiguous edge vectors aligned to n on one CPU,
+ * mapped to irq .. irq + n - 1; want_cpu / want_base < 0: any.  0 or
+ * -INTR_ENOSPC (nothing changed). */
+int  intr_vec_alloc_block(unsigned irq, unsigned n, int want_cpu, int want_base,
+                          unsigned *cpu_out, uint8_t *base_out);
 void intr_vec_free(unsigned cpu, uint8_t vector);
 int  intr_vec_lookup(unsigned cpu, uint8_t vector);
 unsigned intr_vec_count(unsigned cpu);
@@ -178,6 +199,48 @@ void intr_move_note_irq(struct intr_desc *desc, unsigned cpu, uint8_t vector); /
 void intr_move_after_irq(struct intr_desc *desc, unsigned cpu, uint8_t vector);
 void intr_move_eoi(struct intr_desc *desc);                                    /* lock held */
 void intr_move_cleanup(unsigned cpu);                   /* the cleanup IPI */
+
+/* msi.c: MSI indices and the MSI chips. */
+enum intr_msi_kind {
+    INTR_MSI_FREE = 0,
+    INTR_MSI_PLAIN,         /* intr_request_msi(): the driver programs the device */
+    INTR_MSI_PCI,           /* a vector of a PCI function's MSI block */
+    INTR_MSI_PCIX,          /* an MSI-X table entry */
+};
+struct intr_pci_dev;
+struct intr_msi_slot {
+    enum intr_msi_kind kind;
+    struct intr_pci_dev *pd;          /* PCI kinds */
+    unsigned entry;                   /* MSI: k in the block; MSI-X: table entry */
+    unsigned first;                   /* MSI: index of the block's vector 0; else own */
+    unsigned nvec;                    /* MSI: block size; else 1 */
+    bool live;                        /* device programmed: chip operations write it */
+    bool masked;                      /* the chip's mask state of this vector */
+    struct intr_msi_msg msg;          /* the message of this index */
+};
+void intr_msi_reset_all(void);
+bool intr_msi_pin_used(unsigned irq);
+/* intr_balance: how many vectors a move of pin irq takes along (an MSI
+ * block moves whole, from its first pin), 0 if balancing must leave it. */
+unsigned intr_msi_move_weight(unsigned irq);
+int  intr_msi_set_affinity(struct intr_desc *desc, unsigned cpu);
+/* For pci_msi.c (msi_lock held where noted). */
+extern hal_spinlock_t intr_msi_lock;
+struct intr_msi_slot *intr_msi_slot(unsigned idx);                 /* NULL out of range */
+int  intr_msi_alloc_range(unsigned n, enum intr_msi_kind kind);    /* first index or -ENOMEM */
+void intr_msi_free_range(unsigned first, unsigned n);
+int  intr_msi_install(unsigned idx, struct intr_device *dev, intr_handler_fn handler,
+                      int cpu, int vector);                        /* vector < 0: allocate */
+void intr_msi_uninstall(unsigned idx, bool trace);
+void intr_msi_trace_request(unsigned idx);
+void intr_msi_compose(unsigned cpu, uint8_t vector, struct intr_msi_msg *msg);
+void intr_msi_write_msg(struct intr_msi_slot *s);                  /* msi_lock held */
+void intr_msi_write_mask(struct intr_msi_slot *s);                 /* msi_lock held */
+uint32_t intr_msi_block_mask(const struct intr_msi_slot *s);       /* msi_lock held */
+uint32_t intr_msi_capable_mask(const struct intr_pci_dev *pd);
+
+/* pci.c */
+void intr_pci_reset(void);
 
 /* trace.c */
 void intr_trace(enum hal_trace_kind kind, int irq, int vector, int level,

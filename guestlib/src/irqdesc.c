@@ -1,6 +1,7 @@
 /* irqdesc.c - the line descriptors, the fixed-vector map and the action pool.
  *
- * Everything is static: INTR_MAX_IRQS descriptors, INTR_MAX_ACTIONS actions
+ * Everything is static: INTR_MAX_IRQS descriptors for the chip's pins and
+ * INTR_MAX_MSI for the MSI pins after them, INTR_MAX_ACTIONS actions
  * shared by all lines, and a 256-entry map from CPU vector to line for the
  * chips with fixed vectors (the 8259, filled at boot).  Lines routed through
  * the local APICs are found in the per-CPU tables of vector.c instead.
@@ -9,7 +10,7 @@
 
 const struct intr_chip *intr_chip_sel;
 
-static struct intr_desc descs[INTR_MAX_IRQS];
+static struct intr_desc descs[INTR_NR_DESCS];
 static int16_t vector_irq[256];
 
 static struct intr_action action_pool[INTR_MAX_ACTIONS];
@@ -64,6 +65,10 @@ void intr_desc_reset_all(const struct intr_chip *chip)
         if (chip && i < chip->nr_irqs && descs[i].vector >= 0 && descs[i].vector < 256)
             vector_irq[descs[i].vector] = (int16_t)i;
     }
+    /* MSI pins get their chip when their index is allocated (msi.c). */
+    for (i = INTR_MSI_BASE; i < INTR_NR_DESCS; i++)
+        desc_reset(&descs[i], i, NULL);
+    intr_msi_reset_all();
     action_pool_lock.owner = 0;
     for (i = 0; i < INTR_MAX_ACTIONS; i++) {
         action_pool[i].next = NULL;
@@ -76,9 +81,23 @@ void intr_desc_reset_all(const struct intr_chip *chip)
 
 struct intr_desc *intr_to_desc(unsigned irq)
 {
-    if (!intr_chip_sel || irq >= intr_chip_sel->nr_irqs || irq >= INTR_MAX_IRQS)
+    if (!intr_chip_sel)
+        return NULL;
+    if (irq >= INTR_MSI_BASE)
+        return irq < INTR_NR_DESCS && intr_msi_pin_used(irq) ? &descs[irq] : NULL;
+    if (irq >= intr_chip_sel->nr_irqs || irq >= INTR_MAX_IRQS)
         return NULL;
     return &descs[irq];
+}
+
+struct intr_desc *intr_desc_raw(unsigned irq)
+{
+    return &descs[irq < INTR_NR_DESCS ? irq : 0];
+}
+
+unsigned intr_nr_descs(void)
+{
+    return intr_apic_active ? INTR_NR_DESCS : intr_nr_irqs();
 }
 
 struct intr_desc *intr_vector_to_desc(unsigned cpu, uint8_t vector)
@@ -94,7 +113,7 @@ void intr_desc_set_chip(unsigned irq, const struct intr_chip *chip)
 {
     struct intr_desc *d;
 
-    if (irq >= INTR_MAX_IRQS || !chip)
+    if (irq >= INTR_NR_DESCS || !chip)
         return;
     d = &descs[irq];
     if (d->vector >= 0 && d->vector < 256 && vector_irq[d->vector] == (int16_t)irq)

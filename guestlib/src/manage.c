@@ -32,21 +32,13 @@ void intr_sync_desc(struct intr_desc *desc)
         hal_pause();
 }
 
-int intr_request_irq(unsigned pin, struct intr_device *dev, intr_handler_fn handler,
-                     enum intr_trigger trigger, bool shared)
+int intr_request_desc(struct intr_desc *desc, struct intr_device *dev, intr_handler_fn handler,
+                      enum intr_trigger trigger, bool shared)
 {
-    struct intr_desc *desc;
     struct intr_action *act, **pp;
     hal_irqflags_t f;
+    unsigned pin = desc->irq;
     int ret = 0;
-
-    if (!intr_chip_sel)
-        return -INTR_ENODEV;
-    desc = intr_to_desc(pin);
-    if (!pin_requestable(desc) || !dev || !handler ||
-        (trigger != INTR_TRIGGER_EDGE && trigger != INTR_TRIGGER_LEVEL_LOW &&
-         trigger != INTR_TRIGGER_LEVEL_HIGH))
-        return -INTR_EINVAL;
 
     act = intr_action_alloc();
     if (!act)
@@ -67,13 +59,18 @@ int intr_request_irq(unsigned pin, struct intr_device *dev, intr_handler_fn hand
                     ret = -INTR_EBUSY;
         }
     } else {
-        /* A routed line first gets its (cpu, vector); nothing is left
+        /* A routed line first gets its (cpu, vector) - unless the caller
+         * placed it already (a multi-message MSI block); nothing is left
          * behind if that or the bind fails. */
-        if (desc->chip->set_affinity)
+        bool routed_here = false;
+
+        if (desc->chip->set_affinity && desc->cpu < 0) {
             ret = intr_route_line(desc, trigger);
+            routed_here = ret == 0;
+        }
         if (ret == 0 && desc->chip->bind) {
             ret = desc->chip->bind(pin, trigger);
-            if (ret && desc->chip->set_affinity)
+            if (ret && routed_here)
                 intr_unroute_line(desc);
         }
         if (ret == 0) {
@@ -109,25 +106,38 @@ int intr_request_irq(unsigned pin, struct intr_device *dev, intr_handler_fn hand
         intr_chip_unmask(desc);
     hal_spin_unlock(&desc->lock);
     hal_irq_restore(f);
+    return 0;
+}
 
+int intr_request_irq(unsigned pin, struct intr_device *dev, intr_handler_fn handler,
+                     enum intr_trigger trigger, bool shared)
+{
+    struct intr_desc *desc;
+    int ret;
+
+    if (!intr_chip_sel)
+        return -INTR_ENODEV;
+    /* MSI pins are requested with intr_request_msi() / the PCI helpers. */
+    desc = pin < INTR_MSI_BASE ? intr_to_desc(pin) : NULL;
+    if (!pin_requestable(desc) || !dev || !handler ||
+        (trigger != INTR_TRIGGER_EDGE && trigger != INTR_TRIGGER_LEVEL_LOW &&
+         trigger != INTR_TRIGGER_LEVEL_HIGH))
+        return -INTR_EINVAL;
+
+    ret = intr_request_desc(desc, dev, handler, trigger, shared);
+    if (ret)
+        return ret;
     intr_trace(HAL_TR_INTR_REQUEST, (int)pin, desc->vector, 0, 0, (long)trigger,
                shared ? 1 : 0, dev->name);
     return 0;
 }
 
-int intr_release_irq(unsigned pin, const struct intr_device *dev)
+int intr_release_desc(struct intr_desc *desc, const struct intr_device *dev, int *vector)
 {
-    struct intr_desc *desc;
     struct intr_action *act, **pp;
     hal_irqflags_t f;
     bool from_own_handler;
-    int vector;
-
-    if (!intr_chip_sel)
-        return -INTR_ENODEV;
-    desc = intr_to_desc(pin);
-    if (!desc || !dev)
-        return -INTR_EINVAL;
+    unsigned pin = desc->irq;
 
     f = hal_irq_save();
     hal_spin_lock(&desc->lock);
@@ -143,7 +153,8 @@ int intr_release_irq(unsigned pin, const struct intr_device *dev)
      * may stand on this action and must still find the rest. */
     *pp = act->next;
     desc->nactions--;
-    vector = desc->vector;
+    if (vector)
+        *vector = desc->vector;
     if (desc->nactions == 0) {
         intr_chip_mask(desc);
         if (desc->chip->unbind)
@@ -171,6 +182,22 @@ int intr_release_irq(unsigned pin, const struct intr_device *dev)
         intr_sync_desc(desc);
         intr_action_free(act);
     }
+    return 0;
+}
+
+int intr_release_irq(unsigned pin, const struct intr_device *dev)
+{
+    struct intr_desc *desc;
+    int vector = -1, ret;
+
+    if (!intr_chip_sel)
+        return -INTR_ENODEV;
+    desc = pin < INTR_MSI_BASE ? intr_to_desc(pin) : NULL;
+    if (!desc || !dev)
+        return -INTR_EINVAL;
+    ret = intr_release_desc(desc, dev, &vector);
+    if (ret)
+        return ret;
     intr_trace(HAL_TR_INTR_RELEASE, (int)pin, vector, 0, 0, 0, 0, dev->name);
     return 0;
 }

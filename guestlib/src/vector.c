@@ -2,7 +2,7 @@
  * kernel/irq/matrix.c and arch/x86/kernel/apic/vector.c).
  *
  * Every CPU has its own 256-entry table from vector to line; a line routed
- * through the local APICs (an I/O APIC pin, later MSI) is bound to one
+ * through the local APICs (an I/O APIC pin, an MSI vector) is bound to one
  * (cpu, vector) pair taken from that CPU's device range 0x30-0xEF.  The
  * entry consults the table of the CPU it runs on.
  *
@@ -19,6 +19,13 @@
  *   level lines sharing a vector number on different CPUs would end each
  *   other's interrupts early;
  * - failure changes nothing.
+ *
+ * Multi-message MSI (intr_vec_alloc_block) needs n vectors (a power of two)
+ * that are contiguous, start at a multiple of n (the device puts the
+ * message number into the low bits of the data) and sit on one CPU (they
+ * share the message address): the lowest such free block of the least-loaded
+ * CPU that has one.  MSI vectors are edge-triggered, so level_users does not
+ * restrict them.
  *
  * vector_lock protects the tables and counters; the entry reads a table
  * entry without it (one aligned 16-bit load).  Lock order: desc->lock, then
@@ -58,30 +65,41 @@ bool intr_vec_cpu_eligible(unsigned cpu)
            p->apic_id[cpu] <= INTR_MAX_ROUTABLE_APIC_ID;
 }
 
-/* Lowest usable vector on cpu, or -1.  vector_lock held. */
-static int find_free(unsigned cpu, bool level)
+/* Lowest usable block of n vectors (n a power of two) on cpu whose first
+ * vector is a multiple of n, or -1; only `want_base` if that is >= 0.  For
+ * n = 1 the lowest usable vector.  vector_lock held. */
+static int find_block(unsigned cpu, unsigned n, bool level, int want_base)
 {
-    unsigned v;
+    unsigned base, k;
 
-    for (v = INTR_VEC_DEVICE_FIRST; v <= INTR_VEC_DEVICE_LAST; v++)
-        if (vec_table[cpu][v] == VEC_FREE && (!level || level_users[v] == 0))
-            return (int)v;
+    for (base = (INTR_VEC_DEVICE_FIRST + n - 1) & ~(n - 1); base + n - 1 <= INTR_VEC_DEVICE_LAST;
+         base += n) {
+        if (want_base >= 0 && base != (unsigned)want_base)
+            continue;
+        for (k = 0; k < n; k++)
+            if (vec_table[cpu][base + k] != VEC_FREE || (level && level_users[base + k]))
+                break;
+        if (k == n)
+            return (int)base;
+    }
     return -1;
 }
 
-int intr_vec_alloc(unsigned irq, int want_cpu, bool level, unsigned *cpu_out, uint8_t *vec_out)
+/* n vectors from one CPU, mapped to irq .. irq + n - 1. */
+static int alloc_block(unsigned irq, unsigned n, int want_cpu, bool level, int want_base,
+                       unsigned *cpu_out, uint8_t *vec_out)
 {
     const struct hal_platform *p = hal_platform();
     static bool tried[INTR_NR_CPUS];    /* under vector_lock */
     hal_irqflags_t f = hal_irq_save();
     int vec = -1;
-    unsigned cpu = 0, c, ncpus = p->ncpus < INTR_NR_CPUS ? p->ncpus : INTR_NR_CPUS;
+    unsigned cpu = 0, c, k, ncpus = p->ncpus < INTR_NR_CPUS ? p->ncpus : INTR_NR_CPUS;
 
     hal_spin_lock(&vector_lock);
     if (want_cpu >= 0) {
         cpu = (unsigned)want_cpu;
         if (intr_vec_cpu_eligible(cpu))
-            vec = find_free(cpu, level);
+            vec = find_block(cpu, n, level, want_base);
     } else {
         for (c = 0; c < ncpus; c++)
             tried[c] = false;
@@ -97,7 +115,7 @@ int intr_vec_alloc(unsigned irq, int want_cpu, bool level, unsigned *cpu_out, ui
             if (best < 0)
                 break;
             tried[best] = true;
-            vec = find_free((unsigned)best, level);
+            vec = find_block((unsigned)best, n, level, want_base);
             if (vec >= 0) {
                 cpu = (unsigned)best;
                 break;
@@ -105,16 +123,31 @@ int intr_vec_alloc(unsigned irq, int want_cpu, bool level, unsigned *cpu_out, ui
         }
     }
     if (vec >= 0) {
-        vec_table[cpu][vec] = (int16_t)(irq | (level ? VEC_LEVEL : 0));
-        vec_count[cpu]++;
-        if (level)
-            level_users[vec]++;
+        for (k = 0; k < n; k++) {
+            vec_table[cpu][vec + (int)k] = (int16_t)((irq + k) | (level ? VEC_LEVEL : 0));
+            vec_count[cpu]++;
+            if (level)
+                level_users[vec + (int)k]++;
+        }
         *cpu_out = cpu;
         *vec_out = (uint8_t)vec;
     }
     hal_spin_unlock(&vector_lock);
     hal_irq_restore(f);
-    return vec >= 0 ? 0 : -INTR_ENOMEM;
+    return vec >= 0 ? 0 : -1;
+}
+
+int intr_vec_alloc(unsigned irq, int want_cpu, bool level, unsigned *cpu_out, uint8_t *vec_out)
+{
+    return alloc_block(irq, 1, want_cpu, level, -1, cpu_out, vec_out) ? -INTR_ENOMEM : 0;
+}
+
+int intr_vec_alloc_block(unsigned irq, unsigned n, int want_cpu, int want_base,
+                         unsigned *cpu_out, uint8_t *base_out)
+{
+    if (n == 0 || n > 32 || (n & (n - 1)) || (want_base >= 0 && ((unsigned)want_base & (n - 1))))
+        return -INTR_EINVAL;
+    return alloc_block(irq, n, want_cpu, false, want_base, cpu_out, base_out) ? -INTR_ENOSPC : 0;
 }
 
 void intr_vec_free(unsigned cpu, uint8_t vector)

@@ -21,6 +21,11 @@ bool fake_eoi_broadcast = true;
 bool fake_ap_autostart = true;
 hal_ap_entry_fn fake_ap_entry;
 
+struct fake_pci_dev fake_pci[FAKE_PCI_DEVS];
+struct fake_msi fake_msis[FAKE_MAX_MSIS];
+unsigned fake_nmsis;
+static uint32_t pci_config_address;
+
 static bool if_flag[HAL_MAX_CPUS];
 static uint8_t inb_value[0x10000];
 static unsigned main_cpu;
@@ -89,6 +94,9 @@ void fake_hal_reset(void)
     fake_eoi_broadcast = true;
     fake_ap_autostart = true;
     fake_ap_entry = NULL;
+    memset(fake_pci, 0, sizeof fake_pci);
+    fake_nmsis = 0;
+    pci_config_address = 0;
 }
 
 void fake_apic_platform(unsigned ncpus, bool x2apic)
@@ -236,34 +244,52 @@ bool fake_cpu_running(void)
 }
 
 /* ---- hal.h ------------------------------------------------------------------ */
-uint8_t hal_inb(uint16_t port)
+static bool pci_port(uint16_t port)
+{
+    return port >= 0xCF8 && port <= 0xCFF;
+}
+
+static uint32_t pci_port_in(uint16_t port, unsigned width);
+static void pci_port_out(uint16_t port, unsigned width, uint32_t v);
+
+static uint32_t port_in(uint16_t port, unsigned width)
 {
     struct fake_ev *e;
+    uint32_t v;
 
+    if (pci_port(port))
+        v = pci_port_in(port, width);
+    else
+        v = inb_value[port];
     if (!fake_record_traces)
-        return inb_value[port];
+        return v;
     e = log_new(FAKE_IN);
     e->port = port;
-    e->value = inb_value[port];
-    return inb_value[port];
+    e->value = v;
+    e->width = width;
+    return v;
 }
 
-uint16_t hal_inw(uint16_t port) { return hal_inb(port); }
-uint32_t hal_inl(uint16_t port) { return hal_inb(port); }
-
-void hal_outb(uint16_t port, uint8_t v)
+static void port_out(uint16_t port, unsigned width, uint32_t v)
 {
     struct fake_ev *e;
 
-    if (!fake_record_traces)
-        return;
-    e = log_new(FAKE_OUT);
-    e->port = port;
-    e->value = v;
+    if (fake_record_traces) {
+        e = log_new(FAKE_OUT);
+        e->port = port;
+        e->value = v;
+        e->width = width;
+    }
+    if (pci_port(port))
+        pci_port_out(port, width, v);
 }
 
-void hal_outw(uint16_t port, uint16_t v) { hal_outb(port, (uint8_t)v); }
-void hal_outl(uint16_t port, uint32_t v) { hal_outb(port, (uint8_t)v); }
+uint8_t hal_inb(uint16_t port) { return (uint8_t)port_in(port, 1); }
+uint16_t hal_inw(uint16_t port) { return (uint16_t)port_in(port, 2); }
+uint32_t hal_inl(uint16_t port) { return port_in(port, 4); }
+void hal_outb(uint16_t port, uint8_t v) { port_out(port, 1, v); }
+void hal_outw(uint16_t port, uint16_t v) { port_out(port, 2, v); }
+void hal_outl(uint16_t port, uint32_t v) { port_out(port, 4, v); }
 
 /* ---- the fake local APIC and I/O APIC ----------------------------------------- */
 static bool lapic_x2(unsigned cpu)
@@ -445,13 +471,17 @@ static struct fake_ev *log_reg(enum fake_ev_kind kind, uint64_t addr, uint64_t v
     return e;
 }
 
+static bool msix_mmio(uint64_t addr, bool write, uint32_t *v);
+
 uint32_t hal_mmio_read32(uint64_t addr)
 {
     unsigned cpu = cur_cpu();
     uint32_t v = 0;
     int k;
 
-    if (fake_platform.has_lapic && addr >= fake_platform.lapic_base &&
+    if (msix_mmio(addr, false, &v)) {
+        /* the MSI-X table or PBA of a fake PCI function */
+    } else if (fake_platform.has_lapic && addr >= fake_platform.lapic_base &&
         addr < fake_platform.lapic_base + 0x1000) {
         if (lapic_x2(cpu))
             die("xAPIC MMIO access in x2APIC mode");
@@ -469,6 +499,8 @@ void hal_mmio_write32(uint64_t addr, uint32_t v)
     int k;
 
     log_reg(FAKE_MMIO_W, addr, v);
+    if (msix_mmio(addr, true, &v))
+        return;
     if (fake_platform.has_lapic && addr >= fake_platform.lapic_base &&
         addr < fake_platform.lapic_base + 0x1000) {
         if (lapic_x2(cpu))
@@ -686,7 +718,17 @@ unsigned fake_regs(struct fake_ev *out, unsigned max, unsigned from)
     unsigned i, n = 0;
 
     for (i = from; i < fake_nlog && n < max; i++)
-        if (fake_log[i].kind >= FAKE_MMIO_W)
+        if (fake_log[i].kind >= FAKE_MMIO_W && fake_log[i].kind <= FAKE_MSR_R)
+            out[n++] = fake_log[i];
+    return n;
+}
+
+unsigned fake_cfgs(struct fake_ev *out, unsigned max, unsigned from)
+{
+    unsigned i, n = 0;
+
+    for (i = from; i < fake_nlog && n < max; i++)
+        if (fake_log[i].kind == FAKE_CFG_W || fake_log[i].kind == FAKE_CFG_R)
             out[n++] = fake_log[i];
     return n;
 }
@@ -715,10 +757,17 @@ void fake_dump(void)
 
         switch (e->kind) {
         case FAKE_OUT:
-            fprintf(stderr, "%4u cpu%u if%d out %#x <- %#x\n", i, e->cpu, e->if_on, e->port, e->value);
+            fprintf(stderr, "%4u cpu%u if%d out%u %#x <- %#x\n", i, e->cpu, e->if_on, e->width, e->port, e->value);
             break;
         case FAKE_IN:
-            fprintf(stderr, "%4u cpu%u if%d in  %#x -> %#x\n", i, e->cpu, e->if_on, e->port, e->value);
+            fprintf(stderr, "%4u cpu%u if%d in%u  %#x -> %#x\n", i, e->cpu, e->if_on, e->width, e->port, e->value);
+            break;
+        case FAKE_CFG_W:
+        case FAKE_CFG_R:
+            fprintf(stderr, "%4u cpu%u if%d cfg%s%u %02x:%02x.%x+%#x %s %#x\n", i, e->cpu, e->if_on,
+                    e->kind == FAKE_CFG_W ? "W" : "R", e->width, (unsigned)(e->addr >> 16) & 0xFF,
+                    (unsigned)(e->addr >> 11) & 31, (unsigned)(e->addr >> 8) & 7,
+                    (unsigned)e->addr & 0xFF, e->kind == FAKE_CFG_W ? "<-" : "->", e->value);
             break;
         case FAKE_CHIP:
             fprintf(stderr, "%4u cpu%u if%d chip %s(%d, %ld)\n", i, e->cpu, e->if_on, e->name, e->irq, e->arg);
@@ -741,4 +790,333 @@ void fake_dump(void)
             break;
         }
     }
+}
+
+/* ---- PCI ------------------------------------------------------------------------------ */
+static void put(uint8_t *b, unsigned off, unsigned width, uint32_t v)
+{
+    unsigned i;
+
+    for (i = 0; i < width; i++)
+        b[off + i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint32_t get(const uint8_t *b, unsigned off, unsigned width)
+{
+    uint32_t v = 0;
+    unsigned i;
+
+    for (i = 0; i < width; i++)
+        v |= (uint32_t)b[off + i] << (8 * i);
+    return v;
+}
+
+uint32_t fake_pci_cfg(unsigned dev, unsigned reg, unsigned width)
+{
+    return get(fake_pci[dev].cfg, reg, width);
+}
+
+void fake_pci_add(unsigned dev, uint16_t vendor, uint16_t device, uint32_t bar0, uint8_t pin)
+{
+    struct fake_pci_dev *d = &fake_pci[dev];
+
+    memset(d, 0, sizeof *d);
+    d->present = true;
+    put(d->cfg, 0x00, 2, vendor);
+    put(d->cfg, 0x02, 2, device);
+    put(d->cfg, 0x10, 4, bar0);
+    d->cfg[0x3C] = 0xFF;
+    d->cfg[0x3D] = pin;
+    put(d->wmask, 0x04, 2, 0x0406);     /* memory, bus master, INTx disable */
+    d->wmask[0x3C] = 0xFF;
+}
+
+void fake_pci_add_cap(unsigned dev, unsigned off, uint8_t id, unsigned len)
+{
+    struct fake_pci_dev *d = &fake_pci[dev];
+
+    (void)len;
+    d->cfg[off] = id;
+    d->cfg[off + 1] = d->cfg[0x34];
+    d->cfg[0x34] = (uint8_t)off;
+    d->cfg[0x06] |= 0x10;               /* capabilities list */
+}
+
+unsigned fake_pci_msi_data_reg(unsigned dev)
+{
+    const struct fake_pci_dev *d = &fake_pci[dev];
+
+    return d->msi_cap + ((get(d->cfg, d->msi_cap + 2, 2) & 0x80) ? 0xC : 0x8);
+}
+
+unsigned fake_pci_msi_mask_reg(unsigned dev)
+{
+    return fake_pci_msi_data_reg(dev) + 4;
+}
+
+void fake_pci_add_msi(unsigned dev, unsigned off, unsigned mmc, bool is64, bool maskable)
+{
+    struct fake_pci_dev *d = &fake_pci[dev];
+    unsigned data;
+
+    fake_pci_add_cap(dev, off, 0x05, 0x18);
+    d->msi_cap = off;
+    put(d->cfg, off + 2, 2, mmc << 1 | (is64 ? 0x80 : 0) | (maskable ? 0x100 : 0));
+    put(d->wmask, off + 2, 2, 0x0071);              /* enable, MME */
+    put(d->wmask, off + 4, 4, 0xFFFFFFFC);
+    if (is64)
+        put(d->wmask, off + 8, 4, 0xFFFFFFFF);
+    data = fake_pci_msi_data_reg(dev);
+    put(d->wmask, data, 2, 0xFFFF);
+    if (maskable)
+        put(d->wmask, data + 4, 4, mmc >= 5 ? 0xFFFFFFFFu : (1u << (1u << mmc)) - 1u);
+}
+
+void fake_pci_add_msix(unsigned dev, unsigned off, unsigned size, uint32_t table_off, uint32_t pba_off)
+{
+    struct fake_pci_dev *d = &fake_pci[dev];
+    unsigned i;
+
+    if (size > FAKE_MSIX_ENTRIES)
+        die("MSI-X table too large for the fake");
+    fake_pci_add_cap(dev, off, 0x11, 12);
+    d->msix_cap = off;
+    d->msix_size = size;
+    put(d->cfg, off + 2, 2, size - 1);
+    put(d->cfg, off + 4, 4, table_off);             /* BIR 0 */
+    put(d->cfg, off + 8, 4, pba_off);
+    put(d->wmask, off + 2, 2, 0xC000);              /* enable, function mask */
+    for (i = 0; i < size; i++)
+        d->msix_tbl[i][3] = 1;                      /* masked at reset */
+}
+
+static void msi_send(unsigned dev, uint64_t addr, uint32_t data)
+{
+    if (fake_nmsis >= FAKE_MAX_MSIS)
+        die("MSI log full");
+    fake_msis[fake_nmsis].addr = addr;
+    fake_msis[fake_nmsis].data = data;
+    fake_msis[fake_nmsis].dev = dev;
+    fake_nmsis++;
+}
+
+static bool bus_master(const struct fake_pci_dev *d)
+{
+    return (d->cfg[0x04] & 0x04) != 0;
+}
+
+/* MSI: send vector k now if allowed, else latch it. */
+static bool msi_try(unsigned dev, unsigned k)
+{
+    struct fake_pci_dev *d = &fake_pci[dev];
+    unsigned cap = d->msi_cap;
+    uint32_t ctrl = get(d->cfg, cap + 2, 2), data, mme;
+    uint64_t addr;
+    bool is64 = ctrl & 0x80, maskable = ctrl & 0x100;
+    unsigned dreg = fake_pci_msi_data_reg(dev);
+
+    if (!(ctrl & 1) || !bus_master(d)) {
+        d->dropped++;
+        return false;
+    }
+    mme = 1u << ((ctrl >> 4) & 7);
+    if (k >= mme)
+        die("MSI vector beyond the enabled ones");
+    if (maskable && (get(d->cfg, dreg + 4, 4) >> k & 1)) {
+        put(d->cfg, dreg + 8, 4, get(d->cfg, dreg + 8, 4) | 1u << k);     /* pending */
+        return false;
+    }
+    addr = get(d->cfg, cap + 4, 4) | (is64 ? (uint64_t)get(d->cfg, cap + 8, 4) << 32 : 0);
+    data = (get(d->cfg, dreg, 2) & ~(mme - 1)) | k;
+    msi_send(dev, addr, data);
+    return true;
+}
+
+bool fake_pci_msi_fire(unsigned dev, unsigned k)
+{
+    return msi_try(dev, k);
+}
+
+static bool msix_try(unsigned dev, unsigned i)
+{
+    struct fake_pci_dev *d = &fake_pci[dev];
+    uint32_t ctrl = get(d->cfg, d->msix_cap + 2, 2);
+
+    if (!(ctrl & 0x8000) || !bus_master(d)) {
+        d->dropped++;
+        return false;
+    }
+    if ((ctrl & 0x4000) || (d->msix_tbl[i][3] & 1)) {
+        d->msix_pba |= 1ull << i;
+        return false;
+    }
+    msi_send(dev, (uint64_t)d->msix_tbl[i][1] << 32 | d->msix_tbl[i][0], d->msix_tbl[i][2]);
+    return true;
+}
+
+bool fake_pci_msix_fire(unsigned dev, unsigned entry)
+{
+    if (entry >= fake_pci[dev].msix_size)
+        die("MSI-X entry beyond the table");
+    return msix_try(dev, entry);
+}
+
+/* After a mask/enable change: send what is pending and may go now. */
+static void pci_flush_pending(unsigned dev)
+{
+    struct fake_pci_dev *d = &fake_pci[dev];
+    unsigned i;
+
+    if (d->msix_cap) {
+        for (i = 0; i < d->msix_size; i++)
+            if ((d->msix_pba >> i & 1) && msix_try(dev, i))
+                d->msix_pba &= ~(1ull << i);
+    }
+    if (d->msi_cap && (get(d->cfg, d->msi_cap + 2, 2) & 0x100)) {
+        unsigned preg = fake_pci_msi_data_reg(dev) + 8;
+        uint32_t pend = get(d->cfg, preg, 4);
+
+        for (i = 0; i < 32; i++) {
+            if (!(pend >> i & 1))
+                continue;
+            put(d->cfg, preg, 4, pend & ~(1u << i));
+            if (!msi_try(dev, i))
+                continue;       /* latched again (still masked) */
+            pend &= ~(1u << i);
+        }
+    }
+}
+
+static struct fake_pci_dev *pci_target(unsigned *dev_out, unsigned *reg_out, uint32_t *bdf)
+{
+    uint32_t a = pci_config_address;
+    unsigned bus = (a >> 16) & 0xFF, dev = (a >> 11) & 31, fn = (a >> 8) & 7;
+
+    *bdf = a & 0xFFFF00u;
+    *reg_out = a & 0xFC;
+    *dev_out = dev;
+    if (!(a & 0x80000000u) || bus != 0 || fn != 0 || !fake_pci[dev].present)
+        return NULL;
+    return &fake_pci[dev];
+}
+
+static void log_cfg(enum fake_ev_kind kind, uint32_t bdf, unsigned reg, unsigned width, uint32_t v)
+{
+    struct fake_ev *e;
+
+    if (!fake_record_traces)
+        return;
+    e = log_new(kind);
+    e->addr = bdf | reg;
+    e->width = width;
+    e->value = v;
+    e->val = v;
+}
+
+static uint32_t pci_port_in(uint16_t port, unsigned width)
+{
+    struct fake_pci_dev *d;
+    unsigned dev, reg, off = port - 0xCFC;
+    uint32_t bdf, v;
+
+    if (port == 0xCF8) {
+        if (width != 4)
+            die("CONFIG_ADDRESS read with less than 32 bits");
+        return pci_config_address;
+    }
+    if (port < 0xCFC)
+        die("PCI port 0xCF9-0xCFB");
+    if (off + width > 4)
+        die("config access crosses the dword");
+    d = pci_target(&dev, &reg, &bdf);
+    v = d ? get(d->cfg, reg + off, width) : (width == 4 ? 0xFFFFFFFFu : (1u << (8 * width)) - 1u);
+    log_cfg(FAKE_CFG_R, bdf, reg + off, width, v);
+    return v;
+}
+
+static void pci_port_out(uint16_t port, unsigned width, uint32_t v)
+{
+    struct fake_pci_dev *d;
+    unsigned dev, reg, off = port - 0xCFC, i;
+    uint32_t bdf;
+
+    if (port == 0xCF8) {
+        if (width != 4)
+            die("CONFIG_ADDRESS written with less than 32 bits");
+        pci_config_address = v;
+        return;
+    }
+    if (port < 0xCFC)
+        die("PCI port 0xCF9-0xCFB");
+    if (off + width > 4)
+        die("config access crosses the dword");
+    d = pci_target(&dev, &reg, &bdf);
+    log_cfg(FAKE_CFG_W, bdf, reg + off, width, v);
+    if (!d)
+        return;
+    for (i = 0; i < width; i++) {
+        unsigned r = reg + off + i;
+        uint8_t m = d->wmask[r];
+
+        d->cfg[r] = (uint8_t)((d->cfg[r] & ~m) | ((v >> (8 * i)) & m));
+    }
+    pci_flush_pending(dev);
+}
+
+/* The MSI-X table / PBA of a fake function (32-bit accesses only). */
+static bool msix_mmio(uint64_t addr, bool write, uint32_t *v)
+{
+    unsigned dev;
+
+    for (dev = 0; dev < FAKE_PCI_DEVS; dev++) {
+        struct fake_pci_dev *d = &fake_pci[dev];
+        uint64_t bar, tbl, pba;
+
+        if (!d->present || !d->msix_cap)
+            continue;
+        bar = get(d->cfg, 0x10, 4) & ~0xFu;
+        tbl = bar + (get(d->cfg, d->msix_cap + 4, 4) & ~7u);
+        pba = bar + (get(d->cfg, d->msix_cap + 8, 4) & ~7u);
+        if (addr >= tbl && addr < tbl + 16ull * d->msix_size) {
+            unsigned e = (unsigned)(addr - tbl) / 16, w = (unsigned)(addr - tbl) % 16 / 4;
+
+            if (addr & 3)
+                die("unaligned MSI-X table access");
+            if (!(d->cfg[0x04] & 0x02))
+                die("MSI-X table access with memory space disabled");
+            if (write) {
+                d->msix_tbl[e][w] = w == 3 ? (*v & 1) : *v;
+                pci_flush_pending(dev);
+            } else {
+                *v = d->msix_tbl[e][w];
+            }
+            return true;
+        }
+        if (addr >= pba && addr < pba + 8) {
+            if (!write)
+                *v = (uint32_t)(d->msix_pba >> (addr - pba == 4 ? 32 : 0));
+            return true;
+        }
+    }
+    return false;
+}
+
+void fake_msi_deliver(unsigned i)
+{
+    const struct fake_msi *m = &fake_msis[i];
+    unsigned saved = main_cpu;
+    int cpu;
+
+    if (i >= fake_nmsis)
+        die("no such MSI");
+    if ((m->addr & 0xFFF00000ull) != 0xFEE00000ull || (m->addr >> 32))
+        die("MSI address outside the local APIC range");
+    cpu = cpu_of_apic_id((uint32_t)(m->addr >> 12) & 0xFF);
+    if (cpu < 0)
+        die("MSI to an APIC ID no CPU has");
+    if (in_co)
+        die("MSI delivery from the coroutine CPU");
+    main_cpu = (unsigned)cpu;
+    fake_interrupt((uint8_t)(m->data & 0xFF));
+    main_cpu = saved;
 }

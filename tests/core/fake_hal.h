@@ -16,7 +16,8 @@
 #include "hal.h"
 
 enum fake_ev_kind { FAKE_OUT, FAKE_IN, FAKE_TRACE, FAKE_CHIP,
-                    FAKE_MMIO_W, FAKE_MMIO_R, FAKE_MSR_W, FAKE_MSR_R };
+                    FAKE_MMIO_W, FAKE_MMIO_R, FAKE_MSR_W, FAKE_MSR_R,
+                    FAKE_CFG_W, FAKE_CFG_R };
 
 struct fake_ev {
     enum fake_ev_kind kind;
@@ -24,11 +25,13 @@ struct fake_ev {
     bool if_on;
     uint16_t port;          /* FAKE_OUT / FAKE_IN */
     uint32_t value;
+    unsigned width;         /* FAKE_OUT / FAKE_IN / FAKE_CFG_*: bytes */
     struct hal_trace t;     /* FAKE_TRACE (t.name points at name) */
     char name[128];         /* trace name, or the chip operation */
     int irq;                /* FAKE_CHIP */
     long arg;               /* FAKE_CHIP */
-    uint64_t addr;          /* FAKE_MMIO_* (address), FAKE_MSR_* (MSR number) */
+    uint64_t addr;          /* FAKE_MMIO_* (address), FAKE_MSR_* (MSR number),
+                               FAKE_CFG_* (bus << 16 | dev << 11 | fn << 8 | reg) */
     uint64_t val;           /* FAKE_MMIO_* / FAKE_MSR_* value written or read */
 };
 
@@ -128,5 +131,60 @@ void fake_lapic_set_irr(unsigned cpu, uint8_t vector, bool on);
 /* MMIO and MSR accesses since log index `from` (kinds FAKE_MMIO_* and
  * FAKE_MSR_*), in order; returns how many were copied. */
 unsigned fake_regs(struct fake_ev *out, unsigned max, unsigned from);
+
+/* ---- PCI ---------------------------------------------------------------------------
+ * Configuration mechanism #1 on bus 0 (0xCF8 must be written with 32 bits;
+ * 0xCFC-0xCFF with 8/16/32 bits), type-0 headers with per-byte write masks,
+ * an MSI capability (Message Control enable and MME writable, address, data,
+ * mask bits; pending bits latched while masked) and an MSI-X capability
+ * whose table and PBA live in BAR0 (32-bit MMIO).  Every port access is
+ * logged (FAKE_OUT / FAKE_IN with its width) and every decoded config access
+ * again as FAKE_CFG_W / FAKE_CFG_R.  The device raises a vector with
+ * fake_pci_msi_fire() / fake_pci_msix_fire(): the message goes to
+ * fake_msis[] if it may be sent (enabled, bus master, unmasked), else it is
+ * latched as pending and sent when unmasked.  fake_msi_deliver() then takes
+ * it on the CPU the address names. */
+#define FAKE_PCI_DEVS      32
+#define FAKE_MSIX_ENTRIES  64
+#define FAKE_MAX_MSIS      4096
+
+struct fake_pci_dev {
+    bool present;
+    uint8_t cfg[256];
+    uint8_t wmask[256];
+    unsigned msi_cap, msix_cap;       /* offsets, 0: none */
+    uint32_t msix_tbl[FAKE_MSIX_ENTRIES][4];
+    uint64_t msix_pba;
+    unsigned msix_size;
+    unsigned dropped;                 /* fires while disabled / not bus master */
+};
+struct fake_msi {
+    uint64_t addr;
+    uint32_t data;
+    unsigned dev;
+};
+extern struct fake_pci_dev fake_pci[FAKE_PCI_DEVS];
+extern struct fake_msi fake_msis[FAKE_MAX_MSIS];
+extern unsigned fake_nmsis;
+
+/* A function at bus 0 device dev: vendor/device IDs, BAR0 (memory), the
+ * interrupt pin (1 = INTA#), no capabilities yet. */
+void fake_pci_add(unsigned dev, uint16_t vendor, uint16_t device, uint32_t bar0, uint8_t pin);
+/* Capabilities, linked at the head of the list (the last added comes first).
+ * MSI: mmc = log2 of the vectors it can use. */
+void fake_pci_add_cap(unsigned dev, unsigned off, uint8_t id, unsigned len);
+void fake_pci_add_msi(unsigned dev, unsigned off, unsigned mmc, bool is64, bool maskable);
+void fake_pci_add_msix(unsigned dev, unsigned off, unsigned size, uint32_t table_off, uint32_t pba_off);
+uint32_t fake_pci_cfg(unsigned dev, unsigned reg, unsigned width);   /* no log */
+/* Register offsets of the fake's MSI capability. */
+unsigned fake_pci_msi_data_reg(unsigned dev);
+unsigned fake_pci_msi_mask_reg(unsigned dev);
+/* The device raises MSI vector k / MSI-X entry i: true if a message went out. */
+bool fake_pci_msi_fire(unsigned dev, unsigned k);
+bool fake_pci_msix_fire(unsigned dev, unsigned entry);
+/* Take message i on the CPU whose APIC ID is in its address (as that CPU). */
+void fake_msi_deliver(unsigned i);
+/* Config accesses since log index `from`, in order. */
+unsigned fake_cfgs(struct fake_ev *out, unsigned max, unsigned from);
 
 #endif

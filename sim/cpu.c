@@ -98,10 +98,12 @@ static void cpu_take_interrupt(struct sim_cpu *cpu)
     cpu->iflag = false;
     cpu->depth++;
     sim_machine_trace_irq(m, cpu, "irq_enter", vector);
-    if (tm->irq_entry) {
-        cpu->cycles_irq_overhead += tm->irq_entry;
-        sim_cpu_advance(cpu, tm->irq_entry);
-    }
+    /* Entry costs at least one cycle even in the zero preset: a level line
+     * that stays asserted through its handler's EOI is re-delivered at once,
+     * and the clock must still move for the run to reach its end. */
+    uint64_t entry = tm->irq_entry ? tm->irq_entry : 1;
+    cpu->cycles_irq_overhead += entry;
+    sim_cpu_advance(cpu, entry);
     if (m->entry)
         m->entry((uint8_t)vector);
     else
@@ -128,8 +130,7 @@ static void cpu_take_nmi(struct sim_cpu *cpu)
     cpu->in_nmi = true;
     cpu->depth++;
     sim_machine_trace_irq(m, cpu, "irq_enter", SIM_NMI_VECTOR);
-    if (tm->irq_entry)
-        sim_cpu_advance(cpu, tm->irq_entry);
+    sim_cpu_advance(cpu, tm->irq_entry ? tm->irq_entry : 1);
     if (m->entry)
         m->entry(SIM_NMI_VECTOR);
     if (tm->irq_return)

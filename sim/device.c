@@ -206,6 +206,23 @@ static int device_route(struct sim_machine *m, struct sim_device *d, char *err, 
     const struct scn_device *c = d->cfg;
     char dst[32];
     irq_line_t sink;
+    if (c->kind == SCN_DEV_PCI) {
+        d->pci = &m->pci[m->npci++];
+        irq_line_init(&sink, NULL, NULL, 0);
+        snprintf(dst, sizeof dst, "none");
+        if (c->pci.has_intx && m->lapics) {
+            if (claim_gsi(m, c->pci.intx_gsi, true, c->name, err, errlen) != 0)
+                return -1;
+            snprintf(dst, sizeof dst, "gsi%u", c->pci.intx_gsi);
+            irq_line_init(&sink, sim_line_or_set, &m->gsi[c->pci.intx_gsi].node, 0);
+        } else if (c->pci.has_intx) {
+            int irq = c->pci.intx_isa_irq;
+            snprintf(dst, sizeof dst, "pic.%s.ir%d", irq < 8 ? "master" : "slave", irq & 7);
+            irq_line_init(&sink, sim_line_or_set, &m->pic_in[irq], 0);
+        }
+        sim_wire_init(&d->wire, c->name, dst, m->timing.line_latency, sink, &m->eng, &m->bus);
+        return sim_pci_fn_init(m, d->pci, d, err, errlen);
+    }
     if (c->kind == SCN_DEV_GSI) {
         if (claim_gsi(m, c->gsi, c->polarity == SCN_POL_LOW, c->name, err, errlen) != 0)
             return -1;
@@ -231,9 +248,14 @@ static int device_route(struct sim_machine *m, struct sim_device *d, char *err, 
 int sim_devices_init(struct sim_machine *m, char *err, unsigned errlen)
 {
     const struct scenario *s = m->scn;
+    unsigned npci = 0;
+    for (unsigned i = 0; i < s->ndevices; i++)
+        npci += s->devices[i].kind == SCN_DEV_PCI;
+    sim_pci_init_bridge(m);
+    m->pci = calloc(npci ? npci : 1, sizeof(*m->pci));
     m->ndevices = s->ndevices;
     m->devices = calloc(s->ndevices ? s->ndevices : 1, sizeof(*m->devices));
-    if (!m->devices) {
+    if (!m->devices || !m->pci) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
@@ -268,15 +290,39 @@ int sim_device_state(const struct sim_machine *m, const char *path, int64_t *val
         *value = (int64_t)d->events;
         return 0;
     }
-    return -1;
+    return d->pci ? sim_pci_state(d->pci, dot + 1, value) : -1;
 }
 
 /* ---- the timeline ------------------------------------------------------- */
 
+/* A PCI device's assert/pulse is an event on source 0, its "msi" action an
+ * event on source k; a deassert withdraws every event (the device reset its
+ * reasons to interrupt). */
+static void pci_fire(struct sim_device *d, const struct scn_event *e)
+{
+    static const char *const names[] = { "assert", "deassert", "pulse", "msi" };
+    struct trace_rec r;
+    trace_rec_init(&r, d->m->eng.now, "device");
+    trace_str(&r, "device", d->cfg->name);
+    trace_str(&r, "action", names[e->action <= SCN_ACT_MSI ? e->action : 0]);
+    if (e->action == SCN_ACT_MSI)
+        trace_int(&r, "vector", e->vector);
+    trace_emit(&d->m->bus, &r);
+    if (e->action == SCN_ACT_DEASSERT)
+        sim_pci_withdraw(d->pci);
+    else
+        sim_pci_raise(d->pci, e->action == SCN_ACT_MSI ? e->vector : 0);
+}
+
 static void timeline_fire(struct sim_machine *m, const struct scn_event *e)
 {
     struct sim_device *d = &m->devices[e->device];
+    if (d->pci) {
+        pci_fire(d, e);
+        return;
+    }
     switch (e->action) {
+    case SCN_ACT_MSI: break; /* the loader allows it on PCI devices only */
     case SCN_ACT_ASSERT: sim_device_assert(d); break;
     case SCN_ACT_DEASSERT: sim_device_deassert(d); break;
     case SCN_ACT_PULSE: sim_device_pulse(d, e->width); break;

@@ -12,7 +12,20 @@
 
 #include "hal.h"
 #include "intr.h"
+#include "intr_pci.h"
 #include "machine.h"
+
+#define PCI_SRC_STATUS SCN_PCI_STATUS_OFF   /* BAR0 + 0x2000 + 4k: source k status / ack */
+
+struct guest_drv;
+
+/* One MSI-X entry of a PCI driver: its own intr_device, so its handler
+ * knows which source it serves. */
+struct guest_vec {
+    struct intr_device dev;
+    struct guest_drv *drv;
+    unsigned source;
+};
 
 struct guest_drv {
     struct intr_device dev;
@@ -21,6 +34,11 @@ struct guest_drv {
     unsigned bh_pending;
     bool registered;
     bool released;
+    /* PCI drivers */
+    struct intr_pci_dev pd;
+    uint64_t bar0;
+    unsigned nsources;
+    struct guest_vec *vec;
 };
 
 struct guest_op {
@@ -46,6 +64,54 @@ struct guest_state {
 /* The bottom-half hooks of the core take no argument: one machine runs at a
  * time per process, and this points at its guest. */
 static struct guest_state *the_guest;
+
+/* A PCI source's service: read its status, acknowledge it if set. */
+static bool pci_service(struct guest_drv *d, unsigned k)
+{
+    const struct scn_driver *c = d->cfg;
+    uint64_t reg = d->bar0 + PCI_SRC_STATUS + 4ull * k;
+    bool mine = true;
+    if (c->th_check_status)
+        mine = (hal_mmio_read32(reg) & 1) != 0;
+    if (mine && c->th_ack)
+        hal_mmio_write32(reg, 1);
+    return mine;
+}
+
+static bool pci_result(struct guest_drv *d, bool mine)
+{
+    if (mine && d->cfg->has_bh)
+        d->bh_pending++;
+    switch (d->cfg->th_result) {
+    case SCN_RESULT_HANDLED: return true;
+    case SCN_RESULT_NONE: return false;
+    case SCN_RESULT_AUTO: break;
+    }
+    return mine;
+}
+
+/* MSI-X: entry k serves source k. */
+static bool msix_handler(struct intr_device *dev)
+{
+    struct guest_vec *v = dev->data;
+    if (v->drv->cfg->th_work)
+        hal_work(v->drv->cfg->th_work);
+    return pci_result(v->drv, pci_service(v->drv, v->source));
+}
+
+/* MSI and INTx: the handler cannot tell which source fired (the vectors of
+ * an MSI block share one handler; INTx is one line), so it services every
+ * source that reports events. */
+static bool pci_scan_handler(struct intr_device *dev)
+{
+    struct guest_drv *d = dev->data;
+    bool any = false;
+    if (d->cfg->th_work)
+        hal_work(d->cfg->th_work);
+    for (unsigned k = 0; k < d->nsources; k++)
+        any |= pci_service(d, k);
+    return pci_result(d, any);
+}
 
 static bool drv_handler(struct intr_device *dev)
 {
@@ -95,10 +161,62 @@ static void guest_bh_l2(void)
 {
 }
 
+/* A PCI driver: find its function, then MSI-X (one handler per entry),
+ * MSI (a block of vectors), or INTx (a shared level line). */
+static int pci_request(struct guest_drv *d)
+{
+    const struct scn_driver *c = d->cfg;
+    const struct scn_pci *p = &d->device->cfg->pci;
+    int rc = intr_pci_probe(0, p->slot, 0, &d->pd);
+    if (rc < 0)
+        return rc;
+    d->bar0 = intr_pci_bar0(&d->pd);
+    d->nsources = p->msix_vectors > p->msi_vectors ? p->msix_vectors : p->msi_vectors;
+    if (d->nsources == 0)
+        d->nsources = 1;
+    intr_pci_enable_device(&d->pd);
+    if (c->interrupts == SCN_INTERRUPTS_MSIX) {
+        static struct intr_device *devs[2048];
+        static intr_handler_fn handlers[2048];
+        d->vec = calloc(c->nvectors, sizeof(*d->vec));
+        if (!d->vec)
+            return -INTR_ENOMEM;
+        for (unsigned k = 0; k < c->nvectors; k++) {
+            d->vec[k].drv = d;
+            d->vec[k].source = k;
+            d->vec[k].dev.name = c->name;
+            d->vec[k].dev.data = &d->vec[k];
+            devs[k] = &d->vec[k].dev;
+            handlers[k] = msix_handler;
+        }
+        rc = intr_pci_enable_msix(&d->pd, devs, handlers, c->nvectors);
+    } else if (c->interrupts == SCN_INTERRUPTS_MSI) {
+        rc = intr_pci_enable_msi(&d->pd, &d->dev, pci_scan_handler, c->nvectors);
+    } else {
+        rc = intr_request_irq(c->irq, &d->dev, pci_scan_handler, (enum intr_trigger)c->trigger, c->shared);
+    }
+    return rc < 0 ? rc : 0;
+}
+
 static void guest_request(struct guest_state *g, int i)
 {
     struct guest_drv *d = &g->drv[i];
     const struct scn_driver *c = d->cfg;
+    if (d->device->pci) {
+        int prc = pci_request(d);
+        if (prc == 0) {
+            d->registered = true;
+            return;
+        }
+        struct trace_rec r;
+        trace_rec_init(&r, g->m->eng.now, "intr_error");
+        trace_int(&r, "cpu", hal_cpu_id());
+        trace_str(&r, "driver", c->name);
+        trace_str(&r, "detail", "PCI interrupt set-up failed");
+        trace_int(&r, "value", prc);
+        trace_emit(&g->m->bus, &r);
+        return;
+    }
     int rc = intr_request_irq(c->irq, &d->dev, drv_handler, (enum intr_trigger)c->trigger, c->shared);
     if (rc == 0) {
         d->registered = true;
@@ -295,6 +413,10 @@ int sim_guest_intr_init(struct sim_machine *m, char *err, unsigned errlen)
 
 void sim_guest_intr_free(struct sim_machine *m)
 {
+    struct guest_state *g = m->guest;
+    if (g)
+        for (unsigned i = 0; i < g->ndrv; i++)
+            free(g->drv[i].vec);
     if (the_guest == m->guest)
         the_guest = NULL;
     free(m->guest);

@@ -312,6 +312,9 @@ void sim_machine_free(struct sim_machine *m)
         for (unsigned i = 0; i < m->ncpus; i++)
             sim_cpu_free(&m->cpus[i]);
     free(m->cpus);
+    for (unsigned i = 0; i < m->npci; i++)
+        sim_pci_fn_free(&m->pci[i]);
+    free(m->pci);
     free(m->devices);
     free(m->testdev_wire);
     free(m->timeline.fired);

@@ -13,6 +13,7 @@
 #include "hal.h"
 #include "ioapic.h"
 #include "lapic.h"
+#include "pci.h"
 #include "pic8259.h"
 #include "prng.h"
 #include "scenario.h"
@@ -102,6 +103,7 @@ struct sim_device {
     bool measured;             /* a handler entered since they became pending */
     sim_cycle_t pending_since;
     uint64_t asserts, acks;
+    struct sim_pci_fn *pci;    /* PCI devices: their function (sources, groups, BAR0) */
     uint64_t max_latency;
     uint64_t latency_samples;
     uint64_t serviced;         /* acks that left nothing pending */
@@ -164,6 +166,11 @@ struct sim_machine {
     struct sim_wire *testdev_wire;
     struct sim_wire lint0_wire;
     uint64_t check_failures;   /* script-mode checks that failed */
+
+    /* PCI bus 0 (pci.c) */
+    unsigned npci;
+    struct sim_pci_fn *pci;
+    uint32_t pci_addr;         /* CONFIG_ADDRESS latch */
 
     /* guest-side state owned by the guest program (guest_intr.c) */
     void *guest;

@@ -54,6 +54,8 @@ static const char *const k_event_names[] = {
     /* state changes the trace carries for reconstruction, and drops */
     "pic_imr", "pic_elcr", "lapic_tpr", "lapic_coalesced", "lapic_rejected", "apic_dropped",
     "ioapic_dropped", "ioapic_coalesced", "ioapic_entry", "check",
+    /* added with PCI devices */
+    "msi_pending", "msi_dropped", "msi_invalid", "pci_config",
 };
 /* "ev" first, then the event fields a filter may test. */
 static const char *const k_filter_keys[] = {
@@ -66,6 +68,8 @@ static const char *const k_filter_keys[] = {
     /* added with the apic platform and script mode */
     "apic", "src_cpu", "dst_cpu", "shorthand", "trigger", "remote_irr", "ppr", "tpr", "esr", "gsi",
     "dest_mode", "status", "ipi", "label", "got", "want",
+    /* added with PCI devices */
+    "slot", "index", "reason", "kind",
 };
 
 /* State paths (check_state_path): the 8259 registers by name, the rest by
@@ -80,6 +84,24 @@ static const char *const k_lapic_regs[] = { "id", "tpr", "ppr", "apr", "svr", "e
 static const char *const k_lapic_vecregs[] = { "isr", "irr", "tmr" };   /* lapic<N>.isr.<vector> */
 static const char *const k_ioapic_fields[] = { "remote_irr", "mask", "vector", "dest", "trigger", "polarity",
                                                "delivery_status" };
+/* dev.<name>.<field>[.<k>] (added with PCI devices), in enum scn_dev_state order. */
+static const struct dev_field {
+    const char *name;
+    bool indexed;                  /* takes .<k> */
+    enum scn_dev_state st;
+} k_dev_fields[] = {
+    { "events", false, SCN_DEVST_EVENTS },
+    { "events", true, SCN_DEVST_EVENTS_K },
+    { "msi_enabled", false, SCN_DEVST_MSI_ENABLED },
+    { "msix_enabled", false, SCN_DEVST_MSIX_ENABLED },
+    { "msi_pending", false, SCN_DEVST_MSI_PENDING },
+    { "msix_pending", true, SCN_DEVST_MSIX_PENDING_K },
+    { "msix_masked", true, SCN_DEVST_MSIX_MASKED_K },
+    { "intx_disabled", false, SCN_DEVST_INTX_DISABLED },
+};
+_Static_assert(SCN_STATE_PATH_MAX >= sizeof "dev." + (SCN_NAME_MAX - 1) + sizeof ".msix_pending.2047" - 1,
+               "the longest dev.<name> state path fits in scn_expect.path");
+_Static_assert(SCN_MAX_MSIX_VECTORS <= 10000, "dev.<name>.<field>.<k>: k has at most 4 digits");
 
 #define N_OF(a) ((unsigned)(sizeof(a) / sizeof((a)[0])))
 
@@ -1331,10 +1353,232 @@ static int load_machine(struct ctx *c, const cJSON *obj)
     return 0;
 }
 
+/* ---- PCI devices (added) ------------------------------------------------------ */
+
+static const char *const k_pci_keys[] = { "slot", "intx", "msi", "msix" };   /* besides name, type */
+
+static bool is_pow2(uint64_t v)
+{
+    return v != 0 && (v & (v - 1)) == 0;
+}
+
+/* "an ISA device", "a GSI device", "a pc-testdev", "a PCI device". */
+static const char *kind_text(enum scn_device_kind k)
+{
+    switch (k) {
+    case SCN_DEV_ISA: return "an ISA device";
+    case SCN_DEV_GSI: return "a GSI device";
+    case SCN_DEV_TESTDEV: return "a pc-testdev";
+    case SCN_DEV_PCI: return "a PCI device";
+    }
+    return "a device";
+}
+
+/* obj's "vectors" (required) at the current path: a power of two 1..max. */
+static int get_vectors(struct ctx *c, const cJSON *obj, unsigned max, const char *what, unsigned *out)
+{
+    char lit[SHOW_MAX + 8];
+    const cJSON *j = member(obj, "vectors");
+    int64_t v = 0;
+    if (!j)
+        return missing(c, "vectors");
+    push_key(c, "vectors", 0);
+    int rc = int_value(c, j, 0, (int64_t)SCN_INT_MAX, &v);
+    if (rc == 0 && (!is_pow2((uint64_t)v) || v > (int64_t)max))
+        rc = err_here(c, "must be %s, got %s", what, literal_here(c, lit, sizeof lit));
+    pop(c);
+    *out = rc == 0 ? (unsigned)v : 0;
+    return rc;
+}
+
+/* devices[i].intx at the current path. */
+static int load_intx(struct ctx *c, const cJSON *obj, struct scn_pci *p)
+{
+    static const char *const keys[] = { "gsi", "irq" };
+    char lit[SHOW_MAX + 8];
+    if (check_object(c, obj, keys, N_OF(keys), "key") < 0)
+        return -1;
+    if (!is_apic(c)) {
+        int64_t v = 0;
+        if (member(obj, "gsi"))
+            return err_at_key(c, "gsi", "\"gsi\" needs platform \"apic\" (on a pic machine INTA# is routed to an "
+                                        "ISA IRQ: \"irq\")");
+        if (!member(obj, "irq"))
+            return err_here(c, "missing key \"irq\" (the ISA IRQ INTA# is routed to)");
+        push_key(c, "irq", 0);
+        int rc = int_value(c, member(obj, "irq"), 0, SCN_INT_MAX, &v);
+        if (rc == 0 && (v >= SCN_ISA_IRQS || v == SCN_CASCADE_IRQ))
+            rc = err_here(c, "must be 0..15 (not 2, the cascade), got %s", literal_here(c, lit, sizeof lit));
+        pop(c);
+        if (rc < 0)
+            return -1;
+        p->intx_isa_irq = (int)v;
+        p->intx_gsi = (uint32_t)v;
+    } else {
+        uint64_t gsi = 0;
+        if (member(obj, "irq"))
+            return err_at_key(c, "irq", "\"irq\" applies to platform \"pic\"; on an apic machine INTA# is wired to "
+                                        "an I/O APIC input: \"gsi\"");
+        if (!member(obj, "gsi"))
+            return err_here(c, "missing key \"gsi\" (the I/O APIC input INTA# is wired to)");
+        if (get_u64(c, obj, "gsi", true, 0, SCN_MAX_GSI, 0, &gsi) < 0)
+            return -1;
+        push_key(c, "gsi", 0);
+        int rc = gsi_ref(c, gsi);
+        pop(c);
+        if (rc < 0)
+            return -1;
+        p->intx_isa_irq = -1;
+        p->intx_gsi = (uint32_t)gsi;
+    }
+    p->has_intx = true;
+    return 0;
+}
+
+/* A capability key ("msi", "msix") of the PCI device obj: apic only. */
+static int msg_key_ok(struct ctx *c, const char *key)
+{
+    if (is_apic(c))
+        return 0;
+    return err_at_key(c, key, "\"%s\" needs platform \"apic\" (a message is a write to a Local APIC; on a pic "
+                              "machine a PCI device has \"intx\" only)", key);
+}
+
+/* The rest of a "type": "pci" device (the current path is devices[idx]). */
+static int load_pci_device(struct ctx *c, const cJSON *obj, struct scn_device *d, unsigned idx)
+{
+    static const char *const not_pci[] = { "irq", "gsi", "trigger", "polarity" };
+    struct scn_pci *p = &d->pci;
+    const cJSON *j;
+    int rc;
+
+    for (unsigned i = 0; i < N_OF(not_pci); i++)
+        if (member(obj, not_pci[i]))
+            return err_at_key(c, not_pci[i], "\"%s\" does not apply to a PCI device (its interrupts are \"intx\", "
+                                             "\"msi\" and \"msix\")", not_pci[i]);
+    memset(p, 0, sizeof *p);
+    p->intx_isa_irq = -1;
+    /* slot: checked here against the slots given before; the defaults are
+     * assigned once every device is in (assign_pci_slots) */
+    if (get_unsigned(c, obj, "slot", false, SCN_PCI_MIN_SLOT, SCN_PCI_MAX_SLOT, 0, &p->slot) < 0)
+        return -1;
+    for (unsigned i = 0; p->slot && i < idx; i++)
+        if (c->s->devices[i].kind == SCN_DEV_PCI && c->s->devices[i].pci.slot == p->slot)
+            return err_member(c, obj, "slot", "slot %u is also devices[%u]'s: each PCI device has its own slot",
+                              p->slot, i);
+    if (!member(obj, "intx") && !member(obj, "msi") && !member(obj, "msix"))
+        return err_here(c, "a PCI device needs at least one of \"intx\" (its INTA# line), \"msi\" and \"msix\"");
+    if ((j = member(obj, "intx")) != NULL) {
+        push_key(c, "intx", 0);
+        rc = load_intx(c, j, p);
+        pop(c);
+        if (rc < 0)
+            return -1;
+    }
+    if ((j = member(obj, "msi")) != NULL) {
+        static const char *const keys[] = { "vectors", "address64", "maskable" };
+        if (msg_key_ok(c, "msi") < 0)
+            return -1;
+        push_key(c, "msi", 0);
+        rc = check_object(c, j, keys, N_OF(keys), "key");
+        if (rc == 0)
+            rc = get_vectors(c, j, SCN_MAX_MSI_VECTORS, "1, 2, 4, 8, 16 or 32", &p->msi_vectors);
+        if (rc == 0)
+            rc = get_bool(c, j, "address64", true, &p->msi_64);
+        if (rc == 0)
+            rc = get_bool(c, j, "maskable", true, &p->msi_maskable);
+        pop(c);
+        if (rc < 0)
+            return -1;
+    }
+    if ((j = member(obj, "msix")) != NULL) {
+        static const char *const keys[] = { "vectors" };
+        if (msg_key_ok(c, "msix") < 0)
+            return -1;
+        push_key(c, "msix", 0);
+        rc = check_object(c, j, keys, N_OF(keys), "key");
+        if (rc == 0)
+            rc = get_vectors(c, j, SCN_MAX_MSIX_VECTORS, "a power of two 1..2048 (2^n, n = 0..11)",
+                             &p->msix_vectors);
+        pop(c);
+        if (rc < 0)
+            return -1;
+    }
+    d->kind = SCN_DEV_PCI;
+    d->io_base = 0;
+    if (p->has_intx) {
+        d->isa_irq = p->intx_isa_irq;
+        d->gsi = p->intx_gsi;
+        d->trigger = SCN_TRIG_LEVEL;
+        d->polarity = is_apic(c) ? SCN_POL_LOW : SCN_POL_HIGH;
+    } else {
+        d->isa_irq = -1;
+        d->gsi = 0;
+        d->trigger = SCN_TRIG_EDGE;
+        d->polarity = SCN_POL_HIGH;
+    }
+    return 0;
+}
+
+/* Once every device is in: the default slots (the lowest slot no device
+ * gives, in file order), BAR0, and BAR0 against the APIC windows.  The
+ * current path is "devices". */
+static int assign_pci_slots(struct ctx *c, const cJSON *arr)
+{
+    struct scenario *s = c->s;
+    bool taken[SCN_PCI_MAX_SLOT + 1];
+    unsigned i = 0;
+    memset(taken, 0, sizeof taken);
+    for (unsigned k = 0; k < s->ndevices; k++)
+        if (s->devices[k].kind == SCN_DEV_PCI && s->devices[k].pci.slot)
+            taken[s->devices[k].pci.slot] = true;
+    for (const cJSON *e = arr->child; e && i < s->ndevices; e = e->next, i++) {
+        struct scn_pci *p = &s->devices[i].pci;
+        if (s->devices[i].kind != SCN_DEV_PCI)
+            continue;
+        bool given = p->slot != 0;
+        push_idx(c, i);
+        if (!given) {
+            for (unsigned k = SCN_PCI_MIN_SLOT; k <= SCN_PCI_MAX_SLOT && !p->slot; k++)
+                if (!taken[k])
+                    p->slot = k;
+            if (!p->slot) {
+                err_here(c, "no free slot for this PCI device: slots %d..%d are all taken", SCN_PCI_MIN_SLOT,
+                         SCN_PCI_MAX_SLOT);
+                pop(c);
+                return -1;
+            }
+            taken[p->slot] = true;
+        }
+        p->bar0 = SCN_PCI_BAR0_BASE + SCN_PCI_BAR0_STRIDE * p->slot;
+        uint64_t last = p->bar0 + SCN_PCI_BAR0_SIZE - 1;
+        const char *why = given ? "" : " (the default slot)";
+        for (unsigned k = 0; k < s->machine.nioapics && k < SCN_MAX_IOAPICS; k++) {
+            uint64_t b = s->machine.ioapics[k].base;
+            if (b <= last && p->bar0 <= b + SCN_MMIO_WINDOW - 1) {
+                err_member(c, e, "slot", "BAR0 0x%" PRIx64 "..0x%" PRIx64 " of slot %u%s overlaps the window of "
+                                         "machine.ioapics[%u] at 0x%" PRIx64, p->bar0, last, p->slot, why, k, b);
+                pop(c);
+                return -1;
+            }
+        }
+        if (is_apic(c) && s->machine.lapic.base <= last && p->bar0 <= s->machine.lapic.base + SCN_MMIO_WINDOW - 1) {
+            err_member(c, e, "slot", "BAR0 0x%" PRIx64 "..0x%" PRIx64 " of slot %u%s overlaps the Local APICs' window "
+                                     "at 0x%" PRIx64 " (machine.lapic.base)", p->bar0, last, p->slot, why,
+                       s->machine.lapic.base);
+            pop(c);
+            return -1;
+        }
+        pop(c);
+    }
+    return 0;
+}
+
 static int load_device(struct ctx *c, const cJSON *obj, unsigned idx)
 {
-    static const char *const keys[] = { "name", "type", "irq", "gsi", "trigger", "polarity" };
-    static const char *const types[] = { "testdev" };
+    static const char *const keys[] = { "name", "type", "irq", "gsi", "trigger", "polarity", "slot", "intx", "msi",
+                                        "msix" };
+    static const char *const types[] = { "testdev", "pci" };
     static const char *const triggers[] = { "edge", "level" };
     static const char *const pols[] = { "high", "low" };
     struct scn_device *d = &c->s->devices[idx];
@@ -1355,10 +1599,13 @@ static int load_device(struct ctx *c, const cJSON *obj, unsigned idx)
         }
     }
     if (member(obj, "type")) {
-        static const char *const not_testdev[] = { "irq", "gsi", "trigger", "polarity" };
+        static const char *const not_testdev[] = { "irq", "gsi", "trigger", "polarity", "slot", "intx", "msi",
+                                                   "msix" };
         int type = 0;
         if (get_enum(c, obj, "type", types, N_OF(types), -1, &type) < 0)
             return -1;
+        if (type == 1)
+            return load_pci_device(c, obj, d, idx);
         for (unsigned i = 0; i < N_OF(not_testdev); i++)
             if (member(obj, not_testdev[i]))
                 return err_at_key(c, not_testdev[i], "\"%s\" does not apply to a pc-testdev (port writes to "
@@ -1375,6 +1622,10 @@ static int load_device(struct ctx *c, const cJSON *obj, unsigned idx)
         d->io_base = SCN_TESTDEV_PORT;
         return 0;
     }
+    for (unsigned i = 0; i < N_OF(k_pci_keys); i++)
+        if (member(obj, k_pci_keys[i]))
+            return err_at_key(c, k_pci_keys[i], "\"%s\" applies only to PCI devices (\"type\": \"pci\")",
+                              k_pci_keys[i]);
     irq_j = member(obj, "irq");
     gsi_j = member(obj, "gsi");
     if (irq_j && gsi_j)
@@ -1382,8 +1633,9 @@ static int load_device(struct ctx *c, const cJSON *obj, unsigned idx)
                                     "straight on an I/O APIC input");
     if (!irq_j && !gsi_j) {
         if (!is_apic(c))
-            return err_here(c, "missing key \"irq\" (or \"type\": \"testdev\")");
-        return err_here(c, "missing key \"irq\" (an ISA IRQ) or \"gsi\" (an I/O APIC input), or \"type\": \"testdev\"");
+            return err_here(c, "missing key \"irq\" (or \"type\": \"testdev\" or \"pci\")");
+        return err_here(c, "missing key \"irq\" (an ISA IRQ) or \"gsi\" (an I/O APIC input), or \"type\": \"testdev\" "
+                           "or \"pci\"");
     }
     if (gsi_j && !is_apic(c))
         return err_at_key(c, "gsi", "\"gsi\" needs platform \"apic\" (a pic machine has ISA IRQs only: use \"irq\")");
@@ -1442,19 +1694,160 @@ static int load_devices(struct ctx *c, const cJSON *arr)
             return -1;
         c->s->ndevices = i + 1;
     }
+    return assign_pci_slots(c, arr);
+}
+
+/* The irq and trigger of the driver of an ISA or GSI device (the current
+ * path is the driver; dev: the device's name as written). */
+static int line_driver_irq(struct ctx *c, const cJSON *obj, struct scn_driver *d, const struct scn_device *devp,
+                           const char *dev)
+{
+    static const char *const triggers[] = { "edge", "level_low", "level_high" };  /* enum intr_trigger */
+    static const char *const pci_only[] = { "interrupts", "vectors" };
+    char q[SHOW_MAX + 16];
+    int trig = INTR_TRIGGER_EDGE;
+
+    for (unsigned i = 0; i < N_OF(pci_only); i++)
+        if (member(obj, pci_only[i]))
+            return err_at_key(c, pci_only[i], "\"%s\" applies only to drivers of PCI devices (device %s is %s)",
+                              pci_only[i], show(dev, q, sizeof q), kind_text(devp->kind));
+    if (member(obj, "irq")) {
+        if (get_irq(c, obj, &d->irq) < 0)
+            return -1;
+    } else if (devp->kind == SCN_DEV_ISA) {
+        char what[64];
+        d->irq = (unsigned)devp->isa_irq;
+        snprintf(what, sizeof what, "the default irq %u (the device's)", d->irq);
+        if (irq_check(c, d->irq, what) < 0)
+            return -1;
+    } else if (!gsi_irq_number(c->s, devp->gsi, &d->irq)) {
+        int ovr = -1;
+        uint32_t to = scenario_isa_gsi(c->s, devp->gsi, &ovr);
+        return err_here(c, "device %s is on GSI %" PRIu32 ", which no irq number reaches (ISA IRQ %" PRIu32
+                           " is routed to GSI %" PRIu32 " by machine.overrides[%d])",
+                        show(dev, q, sizeof q), devp->gsi, devp->gsi, to, ovr);
+    }
+    int dtrig = INTR_TRIGGER_EDGE;
+    if (devp->trigger == SCN_TRIG_LEVEL)
+        dtrig = devp->kind == SCN_DEV_GSI && devp->polarity == SCN_POL_LOW ? INTR_TRIGGER_LEVEL_LOW
+                                                                           : INTR_TRIGGER_LEVEL_HIGH;
+    if (get_enum(c, obj, "trigger", triggers, N_OF(triggers), dtrig, &trig) < 0)
+        return -1;
+    d->trigger = trig;
+    d->interrupts = SCN_INTERRUPTS_LINE;
+    d->nvectors = 1;
+    return 0;
+}
+
+/* The interrupts of the driver of PCI device devp (the current path is the
+ * driver guest.drivers[idx]; dev: the device's name as written). */
+static int pci_driver_irqs(struct ctx *c, const cJSON *obj, struct scn_driver *d, unsigned idx,
+                           const struct scn_device *devp, const char *dev)
+{
+    static const char *const kinds[] = { "msix", "msi", "intx", "auto" };
+    static const enum scn_interrupts kindv[] = { SCN_INTERRUPTS_MSIX, SCN_INTERRUPTS_MSI, SCN_INTERRUPTS_INTX };
+    static const char *const not_pci[] = { "irq", "trigger" };
+    const struct scn_pci *p = &devp->pci;
+    char q[SHOW_MAX + 16], list[64], lit[SHOW_MAX + 8];
+    const char *offers[3];
+    unsigned noffers = 0;
+    int kind = 3;
+
+    for (unsigned i = 0; i < N_OF(not_pci); i++)
+        if (member(obj, not_pci[i]))
+            return err_at_key(c, not_pci[i], "\"%s\" does not apply to the driver of a PCI device (\"interrupts\" "
+                                             "picks its lines; INTx is the device's \"intx\")", not_pci[i]);
+    for (unsigned i = 0; i < idx; i++)
+        if (c->s->drivers[i].device == d->device)
+            return err_member(c, obj, "device", "device %s already has a driver (guest.drivers[%u]): a PCI function "
+                                                "has one driver", show(dev, q, sizeof q), i);
+    if (p->msix_vectors)
+        offers[noffers++] = "msix";
+    if (p->msi_vectors)
+        offers[noffers++] = "msi";
+    if (p->has_intx)
+        offers[noffers++] = "intx";
+    if (get_enum(c, obj, "interrupts", kinds, N_OF(kinds), 3, &kind) < 0)
+        return -1;
+    bool autok = kind == 3;
+    if (autok)
+        kind = p->msix_vectors ? 0 : p->msi_vectors ? 1 : 2;
+    d->interrupts = kindv[kind];
+    if ((kind == 0 && !p->msix_vectors) || (kind == 1 && !p->msi_vectors) || (kind == 2 && !p->has_intx)) {
+        static const char *const caps[] = { "MSI-X (\"msix\")", "MSI (\"msi\")", "INTx line (\"intx\")" };
+        push_key(c, "interrupts", 0);
+        err_here(c, "device %s has no %s: it offers %s", show(dev, q, sizeof q), caps[kind],
+                 one_of(offers, noffers, "and", list, sizeof list));
+        pop(c);
+        return -1;
+    }
+    if (d->interrupts != SCN_INTERRUPTS_INTX) {
+        static const char *const intx_only[] = { "cpu", "shared" };
+        for (unsigned i = 0; i < N_OF(intx_only); i++)
+            if (member(obj, intx_only[i]))
+                return err_at_key(c, intx_only[i], "\"%s\" applies only to \"interrupts\": \"intx\" (%s vectors are "
+                                                   "the core's to place, and never shared)%s", intx_only[i],
+                                  kind == 0 ? "MSI-X" : "MSI",
+                                  !autok ? "" : kind == 0 ? "; \"auto\" chose \"msix\"" : "; \"auto\" chose \"msi\"");
+    }
+    d->irq = 0;
+    d->trigger = INTR_TRIGGER_EDGE;
+    d->nvectors = 1;
+    switch (d->interrupts) {
+    case SCN_INTERRUPTS_MSIX:
+    case SCN_INTERRUPTS_MSI: {
+        unsigned max = d->interrupts == SCN_INTERRUPTS_MSIX ? p->msix_vectors : p->msi_vectors;
+        const cJSON *j = member(obj, "vectors");
+        int64_t v = max;
+        if (j) {
+            push_key(c, "vectors", 0);
+            int rc = int_value(c, j, 0, (int64_t)SCN_INT_MAX, &v);
+            if (rc == 0 && d->interrupts == SCN_INTERRUPTS_MSI && (!is_pow2((uint64_t)v) || v > (int64_t)max))
+                rc = err_here(c, "must be a power of two 1..%u (MSI enables 1, 2, 4, ... of device %s's %u vector%s), "
+                                 "got %s", max, show(dev, q, sizeof q), max, max == 1 ? "" : "s",
+                              literal_here(c, lit, sizeof lit));
+            else if (rc == 0 && (v < 1 || v > (int64_t)max))
+                rc = err_here(c, "must be 1..%u (device %s has %u MSI-X vector%s), got %s", max, show(dev, q, sizeof q),
+                              max, max == 1 ? "" : "s", literal_here(c, lit, sizeof lit));
+            pop(c);
+            if (rc < 0)
+                return -1;
+        }
+        d->nvectors = (unsigned)v;
+        return 0;
+    }
+    case SCN_INTERRUPTS_INTX:
+    case SCN_INTERRUPTS_LINE:
+    default:
+        break;
+    }
+    if (member(obj, "vectors"))
+        return err_at_key(c, "vectors", "\"vectors\" does not apply to \"interrupts\": \"intx\" (one line)%s",
+                          autok ? "; \"auto\" chose \"intx\": the device has no MSI or MSI-X" : "");
+    if (!is_apic(c)) {
+        d->irq = (unsigned)p->intx_isa_irq;
+        d->trigger = INTR_TRIGGER_LEVEL_HIGH;
+        return 0;
+    }
+    if (!gsi_irq_number(c->s, p->intx_gsi, &d->irq)) {
+        int ovr = -1;
+        uint32_t to = scenario_isa_gsi(c->s, p->intx_gsi, &ovr);
+        return err_here(c, "device %s has its INTx line on GSI %" PRIu32 ", which no irq number reaches (ISA IRQ %"
+                           PRIu32 " is routed to GSI %" PRIu32 " by machine.overrides[%d])",
+                        show(dev, q, sizeof q), p->intx_gsi, p->intx_gsi, to, ovr);
+    }
+    d->trigger = INTR_TRIGGER_LEVEL_LOW;
     return 0;
 }
 
 static int load_driver(struct ctx *c, const cJSON *obj, unsigned idx)
 {
     static const char *const keys[] = { "name", "device", "irq", "trigger", "shared", "request_at",
-                                        "top_half", "bottom_half", "cpu" };
-    static const char *const triggers[] = { "edge", "level_low", "level_high" };  /* enum intr_trigger */
+                                        "top_half", "bottom_half", "cpu", "interrupts", "vectors" };
     struct scn_driver *d = &c->s->drivers[idx];
     const cJSON *j;
     const char *dev;
     char q[SHOW_MAX + 16];
-    int trig;
 
     if (check_object(c, obj, keys, N_OF(keys), "key") < 0)
         return -1;
@@ -1479,29 +1872,12 @@ static int load_driver(struct ctx *c, const cJSON *obj, unsigned idx)
     if (rc < 0)
         return -1;
     const struct scn_device *devp = &c->s->devices[d->device];
-    if (member(obj, "irq")) {
-        if (get_irq(c, obj, &d->irq) < 0)
-            return -1;
-    } else if (devp->kind == SCN_DEV_ISA) {
-        char what[64];
-        d->irq = (unsigned)devp->isa_irq;
-        snprintf(what, sizeof what, "the default irq %u (the device's)", d->irq);
-        if (irq_check(c, d->irq, what) < 0)
-            return -1;
-    } else if (!gsi_irq_number(c->s, devp->gsi, &d->irq)) {
-        int ovr = -1;
-        uint32_t to = scenario_isa_gsi(c->s, devp->gsi, &ovr);
-        return err_here(c, "device %s is on GSI %" PRIu32 ", which no irq number reaches (ISA IRQ %" PRIu32
-                           " is routed to GSI %" PRIu32 " by machine.overrides[%d])",
-                        show(dev, q, sizeof q), devp->gsi, devp->gsi, to, ovr);
-    }
-    int dtrig = INTR_TRIGGER_EDGE;
-    if (devp->trigger == SCN_TRIG_LEVEL)
-        dtrig = devp->kind == SCN_DEV_GSI && devp->polarity == SCN_POL_LOW ? INTR_TRIGGER_LEVEL_LOW
-                                                                           : INTR_TRIGGER_LEVEL_HIGH;
-    if (get_enum(c, obj, "trigger", triggers, N_OF(triggers), dtrig, &trig) < 0)
+    if (devp->kind == SCN_DEV_PCI)
+        rc = pci_driver_irqs(c, obj, d, idx, devp, dev);
+    else
+        rc = line_driver_irq(c, obj, d, devp, dev);
+    if (rc < 0)
         return -1;
-    d->trigger = trig;
     if (get_bool(c, obj, "shared", false, &d->shared) < 0)
         return -1;
     if (get_u64(c, obj, "request_at", false, 0, SCN_INT_MAX, 0, &d->request_at) < 0)
@@ -1997,8 +2373,8 @@ static int load_guest(struct ctx *c, const cJSON *obj)
 static int load_event(struct ctx *c, const cJSON *obj, struct scn_event *ev)
 {
     static const char *const keys[] = { "at", "on", "nth", "after", "every", "count", "device", "action",
-                                        "width" };
-    static const char *const actions[] = { "assert", "deassert", "pulse" };
+                                        "width", "vector" };
+    static const char *const actions[] = { "assert", "deassert", "pulse", "msi" };   /* enum scn_action */
     const cJSON *at = member(obj, "at"), *on = member(obj, "on");
     const char *dev;
     char q[SHOW_MAX + 16];
@@ -2050,6 +2426,35 @@ static int load_event(struct ctx *c, const cJSON *obj, struct scn_event *ev)
     if (get_u64(c, obj, "width", false, 1, SCN_INT_MAX, ev->action == SCN_ACT_PULSE ? SCN_DEFAULT_PULSE_WIDTH : 0,
                 &ev->width) < 0)
         return -1;
+    ev->vector = 0;
+    if (ev->action != SCN_ACT_MSI && member(obj, "vector"))
+        return err_at_key(c, "vector", "\"vector\" applies only to action \"msi\" (\"%s\" acts on source 0)",
+                          actions[action]);
+    if (ev->action == SCN_ACT_MSI) {
+        const struct scn_device *d = &c->s->devices[ev->device];
+        const struct scn_pci *p = &d->pci;
+        char lit[SHOW_MAX + 8];
+        uint64_t v = 0;
+        if (d->kind != SCN_DEV_PCI || (!p->msix_vectors && !p->msi_vectors)) {
+            push_key(c, "action", 0);
+            err_here(c, "action \"msi\" needs a PCI device with \"msi\" or \"msix\": device %s is %s%s",
+                     show(dev, q, sizeof q), kind_text(d->kind), d->kind == SCN_DEV_PCI ? " with INTx only" : "");
+            pop(c);
+            return -1;
+        }
+        if (get_u64(c, obj, "vector", true, 0, SCN_INT_MAX, 0, &v) < 0)
+            return -1;
+        unsigned n = p->msix_vectors ? p->msix_vectors : p->msi_vectors;
+        if (v >= n) {
+            push_key(c, "vector", 0);
+            err_here(c, "vector %s is out of range: device %s has %u %s vector%s (0..%u)",
+                     literal_here(c, lit, sizeof lit), show(dev, q, sizeof q), n, p->msix_vectors ? "MSI-X" : "MSI",
+                     n == 1 ? "" : "s", n - 1);
+            pop(c);
+            return -1;
+        }
+        ev->vector = (unsigned)v;
+    }
 
     if (on) {
         ev->has_trigger = true;
@@ -2176,7 +2581,7 @@ static long comp_trailing(const struct comp *k)
  * the same indices would give. */
 static int unknown_state(struct ctx *c, const char *v, const struct comp *k, unsigned n)
 {
-    enum { NC = 40, CW = 80 };
+    enum { NC = 56, CW = 96 };
     char buf[NC][CW], q[SHOW_MAX + 16], sug[96];
     const char *cands[NC];
     unsigned nc = 0;
@@ -2194,6 +2599,16 @@ static int unknown_state(struct ctx *c, const char *v, const struct comp *k, uns
         snprintf(buf[nc++], CW, "lapic%ld.%s.%.*s", i0, k_lapic_vecregs[i], (int)k[2].n, k[2].p);
     for (unsigned i = 0; i < N_OF(k_ioapic_fields); i++)
         snprintf(buf[nc++], CW, "ioapic%ld.pin%ld.%s", i0, i1, k_ioapic_fields[i]);
+    /* dev.<name>.<field>[.<k>] with <name> the second component */
+    for (unsigned i = 0; n >= 3 && i < N_OF(k_dev_fields); i++) {
+        int nl = (int)(k[1].n > 63 ? 63 : k[1].n);
+        if (!k_dev_fields[i].indexed)
+            snprintf(buf[nc++], CW, "dev.%.*s.%s", nl, k[1].p, k_dev_fields[i].name);
+        else if (n >= 4)
+            snprintf(buf[nc++], CW, "dev.%.*s.%s.%.*s", nl, k[1].p, k_dev_fields[i].name,
+                     (int)(k[3].n > 4 ? 4 : k[3].n), k[3].p);
+    }
+    _Static_assert(8 + 5 + 11 + 3 + 7 + 8 <= 56, "candidates fit in buf");
     for (unsigned i = 0; i < nc; i++)
         cands[i] = buf[i];
     if (nearest(v, cands, nc))
@@ -2209,9 +2624,161 @@ static int unknown_state(struct ctx *c, const char *v, const struct comp *k, uns
     else if (comp_index(&k[0], "ioapic") >= 0)
         valid = "ioapic<K>.pin<P>.remote_irr, .mask, .vector, .dest, .trigger, .polarity, .delivery_status";
     else
-        valid = "pic.master.<reg>, pic.slave.<reg>, cpu<N>.<reg>, lapic<N>.<reg>, ioapic<K>.pin<P>.<field>; "
-                "see docs/scenario-format.md";
+        valid = "pic.master.<reg>, pic.slave.<reg>, cpu<N>.<reg>, lapic<N>.<reg>, ioapic<K>.pin<P>.<field>, "
+                "dev.<name>.<field>; see docs/scenario-format.md";
     return err_here(c, "unknown state %s (valid: %s)", show(v, q, sizeof q), valid);
+}
+
+/* ---- dev.<name>.<field>[.<k>] state paths (added) ------------------------------------ */
+
+#define DEV_FIELDS_TEXT "dev.<name>.events, .events.<k>, .msi_enabled, .msi_pending, .msix_enabled, " \
+                        ".msix_pending.<k>, .msix_masked.<k>, .intx_disabled"
+
+/* f (what follows "dev.<name>.") as one of k_dev_fields: its index, with the
+ * <k> in *k (decimal, no leading zeros; at most 4 digits, else a value past
+ * every limit); -1 when f is not of that shape. */
+static int dev_field(const char *f, long *k)
+{
+    const char *dot = strchr(f, '.');
+    size_t n = dot ? (size_t)(dot - f) : strlen(f);
+    *k = 0;
+    for (unsigned i = 0; i < N_OF(k_dev_fields); i++) {
+        if (strlen(k_dev_fields[i].name) != n || strncmp(f, k_dev_fields[i].name, n) != 0)
+            continue;
+        if (k_dev_fields[i].indexed != (dot != NULL))
+            continue;
+        if (!dot)
+            return (int)i;
+        struct comp d = { dot + 1, strlen(dot + 1) };
+        long v = comp_index(&d, "");
+        if (v < 0)
+            return -1;
+        *k = d.n > 4 ? 100000L : v;
+        return (int)i;
+    }
+    return -1;
+}
+
+/* "dev.<name>.<field>[.<k>]": the device, the field and k into e.  Device
+ * names may contain dots: the longest device name that leaves a field of
+ * the right shape wins. */
+static int check_dev_state(struct ctx *c, const char *v, struct scn_expect *e)
+{
+    const struct scenario *s = c->s;
+    const char *rest = v + 4;
+    char q[SHOW_MAX + 16], q2[SHOW_MAX + 16];
+    int dev = -1, fi = -1;
+    size_t best = 0;
+    long k = 0;
+
+    for (unsigned i = 0; i < s->ndevices; i++) {
+        size_t n = strlen(s->devices[i].name);
+        long kk = 0;
+        int f;
+        if (n <= best || strncmp(rest, s->devices[i].name, n) != 0 || rest[n] != '.')
+            continue;
+        if ((f = dev_field(rest + n + 1, &kk)) < 0)
+            continue;
+        dev = (int)i;
+        fi = f;
+        k = kk;
+        best = n;
+    }
+    if (dev < 0) {
+        /* a field of the right shape after some name: that name is not a device */
+        for (size_t n = strlen(rest); n > 0; n--) {
+            long kk;
+            char name[SCN_NAME_MAX];
+            if (rest[n - 1] != '.' || dev_field(rest + n, &kk) < 0)
+                continue;
+            if (n - 1 == 0 || n - 1 >= SCN_NAME_MAX)
+                break;
+            memcpy(name, rest, n - 1);
+            name[n - 1] = '\0';
+            int dummy;
+            return device_ref(c, name, &dummy);
+        }
+        /* a device's name, then no field of the right shape */
+        for (unsigned i = 0; i < s->ndevices; i++) {
+            enum { NC = N_OF(k_dev_fields), CW = SCN_STATE_PATH_MAX };
+            char buf[NC][CW], sug[SCN_STATE_PATH_MAX + 32];
+            const char *cands[NC];
+            const char *name = s->devices[i].name, *f;
+            size_t n = strlen(name);
+            if (strncmp(rest, name, n) != 0 || rest[n] != '.')
+                continue;
+            f = rest + n + 1;
+            /* the index as written, without leading zeros or stray characters */
+            const char *dot = strchr(f, '.');
+            long kv = 0;
+            for (const char *d = dot ? dot + 1 : ""; *d && kv < 10000; d++)
+                if (*d >= '0' && *d <= '9')
+                    kv = kv * 10 + (*d - '0');
+            for (unsigned j = 0; j < NC; j++) {
+                if (k_dev_fields[j].indexed)
+                    snprintf(buf[j], CW, "dev.%s.%s.%ld", name, k_dev_fields[j].name, kv);
+                else
+                    snprintf(buf[j], CW, "dev.%s.%s", name, k_dev_fields[j].name);
+                cands[j] = buf[j];
+            }
+            if (nearest(v, cands, NC))
+                return err_here(c, "unknown state %s%s", show(v, q, sizeof q), suggest(v, cands, NC, sug, sizeof sug));
+            return err_here(c, "unknown state %s (valid: " DEV_FIELDS_TEXT ")", show(v, q, sizeof q));
+        }
+        return err_here(c, "unknown state %s (valid: " DEV_FIELDS_TEXT ", with <name> a device)",
+                        show(v, q, sizeof q));
+    }
+
+    const struct scn_device *d = &s->devices[dev];
+    const struct scn_pci *p = &d->pci;
+    const struct dev_field *f = &k_dev_fields[fi];
+    show(d->name, q2, sizeof q2);
+    e->device = dev;
+    e->dev_state = f->st;
+    e->dev_index = (unsigned)k;
+    if (d->kind == SCN_DEV_TESTDEV)
+        return err_here(c, "device %s is a pc-testdev: it has no interrupt sources of its own", q2);
+    switch (f->st) {
+    case SCN_DEVST_EVENTS_K: {
+        unsigned n = scenario_device_sources(d);
+        char range[32];
+        if (k < (long)n)
+            return 0;
+        if (n == 1)
+            snprintf(range, sizeof range, "events.0");
+        else
+            snprintf(range, sizeof range, "events.0..events.%u", n - 1);
+        return err_here(c, "device %s has %u interrupt source%s (%s), got events.%s", q2, n, n == 1 ? "" : "s", range,
+                        strrchr(v, '.') + 1);
+    }
+    case SCN_DEVST_MSI_ENABLED:
+    case SCN_DEVST_MSI_PENDING:
+        if (d->kind == SCN_DEV_PCI && p->msi_vectors)
+            return 0;
+        return err_here(c, "state %s needs a device with an MSI capability: device %s is %s%s", show(v, q, sizeof q),
+                        q2, kind_text(d->kind), d->kind == SCN_DEV_PCI ? " without \"msi\"" : "");
+    case SCN_DEVST_MSIX_ENABLED:
+    case SCN_DEVST_MSIX_PENDING_K:
+    case SCN_DEVST_MSIX_MASKED_K:
+        if (d->kind != SCN_DEV_PCI || !p->msix_vectors)
+            return err_here(c, "state %s needs a device with an MSI-X capability: device %s is %s%s",
+                            show(v, q, sizeof q), q2, kind_text(d->kind),
+                            d->kind == SCN_DEV_PCI ? " without \"msix\"" : "");
+        if (f->st == SCN_DEVST_MSIX_ENABLED || k < (long)p->msix_vectors)
+            return 0;
+        return err_here(c, "device %s has %u MSI-X vector%s (%s.0..%s.%u), got %s.%s", q2, p->msix_vectors,
+                        p->msix_vectors == 1 ? "" : "s", f->name, f->name, p->msix_vectors - 1, f->name,
+                        strrchr(v, '.') + 1);
+    case SCN_DEVST_INTX_DISABLED:
+        if (d->kind == SCN_DEV_PCI)
+            return 0;
+        return err_here(c, "state %s needs a PCI device (the Command register's Interrupt Disable bit): device %s "
+                           "is %s", show(v, q, sizeof q), q2, kind_text(d->kind));
+    case SCN_DEVST_EVENTS:
+    case SCN_DEVST_NONE:
+    default:
+        return 0;
+    }
 }
 
 /* A state path (docs/scenario-format.md, "expect"):
@@ -2220,8 +2787,10 @@ static int unknown_state(struct ctx *c, const char *v, const struct comp *k, uns
  *   lapic<N>.{id,tpr,ppr,apr,svr,esr,ldr,isr_count,irr_count,tmr_count,timer_current}
  *   lapic<N>.{isr,irr,tmr}.<vector 0..255>
  *   ioapic<K>.pin<P>.{remote_irr,mask,vector,dest,trigger,polarity,delivery_status}
+ *   dev.<name>.{events,msi_enabled,msix_enabled,msi_pending,intx_disabled}, dev.<name>.events.<k>,
+ *   dev.<name>.{msix_pending,msix_masked}.<k>   (added; parsed into e)
  * with N a CPU, K an I/O APIC and P one of its pins (decimal, no leading zeros). */
-static int check_state_path(struct ctx *c, const char *v)
+static int check_state_path(struct ctx *c, const char *v, struct scn_expect *e)
 {
     const struct scn_machine *m = &c->s->machine;
     struct comp k[STATE_COMPS];
@@ -2232,6 +2801,8 @@ static int check_state_path(struct ctx *c, const char *v)
     for (unsigned i = 0; i < N_OF(k_pic_states); i++)
         if (strcmp(v, k_pic_states[i]) == 0)
             return 0;
+    if (strncmp(v, "dev.", 4) == 0)
+        return check_dev_state(c, v, e);
     memset(k, 0, sizeof k);
     for (const char *p = v;; n++) {
         const char *dot = strchr(p, '.');
@@ -2387,7 +2958,7 @@ static int load_expect_item(struct ctx *c, const cJSON *obj, unsigned idx, struc
     case SCN_EXP_STATE:
         rc = expect_type(c, subj, cJSON_String, "a state path (a string)");
         if (rc == 0)
-            rc = check_state_path(c, subj->valuestring);
+            rc = check_state_path(c, subj->valuestring, e);
         if (rc == 0)
             snprintf(e->path, sizeof e->path, "%s", subj->valuestring);
         break;
@@ -2730,6 +3301,19 @@ uint32_t scenario_isa_gsi(const struct scenario *s, unsigned isa_irq, int *overr
         }
     }
     return isa_irq;
+}
+
+unsigned scenario_device_sources(const struct scn_device *d)
+{
+    if (!d || d->kind == SCN_DEV_TESTDEV)
+        return 0;
+    if (d->kind != SCN_DEV_PCI)
+        return 1;
+    if (d->pci.msix_vectors)
+        return d->pci.msix_vectors;
+    if (d->pci.msi_vectors)
+        return d->pci.msi_vectors;
+    return 1;
 }
 
 int scenario_gsi_ioapic(const struct scenario *s, uint64_t gsi, unsigned *pin)

@@ -54,6 +54,21 @@
 #define SCN_IOAPIC_VERSION_82093AA 0x11             /* ioapics[].version: no EOI register */
 #define SCN_IOAPIC_VERSION_EOI     0x20             /* ioapics[].version: with the EOI register (ICH) */
 
+/* Added for PCI devices with MSI and MSI-X (still format version 1). */
+#define SCN_PCI_MIN_SLOT       1                    /* bus 0, device 1..31, function 0 */
+#define SCN_PCI_MAX_SLOT       31
+#define SCN_PCI_BAR0_BASE      0xE0000000ull        /* BAR0 = base + stride * slot */
+#define SCN_PCI_BAR0_STRIDE    0x20000ull
+#define SCN_PCI_BAR0_SIZE      0x20000ull           /* 128 KiB memory BAR */
+#define SCN_PCI_STATUS_OFF     0x2000               /* BAR0 + 0x2000 + 4*k: source k's status */
+#define SCN_PCI_MSIX_TABLE_OFF 0x8000               /* BAR0 + 0x8000: the MSI-X table, 16 bytes an entry */
+#define SCN_PCI_MSIX_PBA_OFF   0x18000              /* BAR0 + 0x18000: the MSI-X pending bit array */
+#define SCN_PCI_CONFIG_ADDRESS 0xCF8                /* configuration mechanism #1 */
+#define SCN_PCI_CONFIG_DATA    0xCFC
+#define SCN_MAX_MSI_VECTORS    32                   /* msi.vectors: 1, 2, 4, 8, 16 or 32 */
+#define SCN_MAX_MSIX_VECTORS   2048                 /* msix.vectors: 2^n, n = 0..11 */
+#define SCN_STATE_PATH_MAX     96                   /* expect state paths ("dev.<name>.msix_pending.<k>") */
+
 /* Defaults (docs/scenario-format.md). */
 #define SCN_DEFAULT_SEED        1
 #define SCN_DEFAULT_CLOCK_HZ    1000000000ull
@@ -162,25 +177,56 @@ enum scn_polarity { SCN_POL_HIGH = 0, SCN_POL_LOW = 1 };   /* added */
  *   TESTDEV: QEMU's pc-testdev: a write of v to port 0x2000+n sets GSI n's
  *            level to v (and ISA IRQ n's 8259 input, n < 16).  At most one;
  *            isa_irq -1, gsi 0, trigger LEVEL, io_base 0x2000 (its port range). */
-enum scn_device_kind { SCN_DEV_ISA = 0, SCN_DEV_GSI = 1, SCN_DEV_TESTDEV = 2 };
+enum scn_device_kind { SCN_DEV_ISA = 0, SCN_DEV_GSI = 1, SCN_DEV_TESTDEV = 2,
+                       SCN_DEV_PCI = 3 /* added: see struct scn_pci */ };
+
+/* Added: a PCI device ("type": "pci"): function 0 of device `slot` on bus 0,
+ * its registers in BAR0 (docs/scenario-format.md, "PCI devices"), with any
+ * of an INTx line, an MSI capability and an MSI-X capability (at least one).
+ * Its interrupt sources are 0 .. scenario_device_sources()-1: the MSI-X
+ * vectors if it has MSI-X, else its MSI vectors, else its INTx line alone.
+ * All zero for the other kinds. */
+struct scn_pci {
+    unsigned slot;                 /* 1..31, unique; default: the lowest slot that no device gives and no
+                                      earlier device (in file order) took by default */
+    bool has_intx;                 /* "intx" given: INTA# is wired */
+    uint32_t intx_gsi;             /* apic: the GSI INTA# drives (level, active low); pic: = intx_isa_irq */
+    int intx_isa_irq;              /* pic: the ISA IRQ (level, through the ELCR); apic, or no INTx: -1 */
+    unsigned msi_vectors;          /* the MSI capability's vectors (Multiple Message Capable): 1..32, a
+                                      power of two; 0: no MSI capability */
+    bool msi_64, msi_maskable;     /* 64-bit address capable, per-vector masking capable (default both) */
+    unsigned msix_vectors;         /* MSI-X table size: 2^n, n = 0..11; 0: no MSI-X capability */
+    uint64_t bar0;                 /* SCN_PCI_BAR0_BASE + SCN_PCI_BAR0_STRIDE * slot */
+};
 
 /* A device: one interrupt line, and a small register block in port space
- * (status, ack) its driver uses.  */
+ * (status, ack) its driver uses.  (Added: a PCI device has several sources,
+ * and its registers in BAR0.) */
 struct scn_device {
     char name[SCN_NAME_MAX];
-    int isa_irq;                   /* 0..15; -1 for GSI devices and the testdev */
+    int isa_irq;                   /* 0..15; -1 for GSI devices and the testdev (PCI: below) */
     enum scn_trigger trigger;      /* how the device drives the line */
-    uint16_t io_base;              /* assigned by the loader: 0x1000 + 0x10*i (testdev: 0x2000) */
+    uint16_t io_base;              /* assigned by the loader: 0x1000 + 0x10*i (testdev: 0x2000; PCI: 0) */
     /* added */
     enum scn_device_kind kind;
     uint32_t gsi;                  /* GSI: its I/O APIC input.  ISA: the GSI its IRQ reaches on apic
                                       (the override's, else isa_irq; pic: isa_irq).  TESTDEV: 0 */
     enum scn_polarity polarity;    /* GSI: given, or high for edge / low for level; others: high */
+    /* added: PCI devices.  io_base is 0 (their registers are in BAR0); isa_irq, gsi, trigger and
+     * polarity describe the INTx line when there is one (apic: isa_irq -1, gsi intx_gsi, level,
+     * low; pic: isa_irq = gsi = intx_isa_irq, level, high), else isa_irq -1, gsi 0, edge, high. */
+    struct scn_pci pci;
 };
 
 /* What a top half does, in order: work, read status (if check_status),
  * return "not mine" if status was clear, ack the device, work_after. */
 enum scn_result { SCN_RESULT_AUTO = 0, SCN_RESULT_HANDLED = 1, SCN_RESULT_NONE = 2 };
+/* Added: how a driver takes its interrupts.  LINE: the driver of an ISA or
+ * GSI device (irq, trigger as given or defaulted).  A PCI device's driver:
+ * "interrupts" (default "auto": MSI-X if the device has it, else MSI, else
+ * INTx), resolved here; INTX sets irq and trigger from the device's line. */
+enum scn_interrupts { SCN_INTERRUPTS_LINE = 0, SCN_INTERRUPTS_INTX = 1, SCN_INTERRUPTS_MSI = 2,
+                      SCN_INTERRUPTS_MSIX = 3 };
 struct scn_driver {
     char name[SCN_NAME_MAX];
     int device;                    /* index into devices */
@@ -196,6 +242,11 @@ struct scn_driver {
     uint64_t request_at;           /* cycle at which the driver registers (0: at boot) */
     /* added */
     int cpu;                       /* initial affinity: a CPU index, or -1 (the core chooses) */
+    /* added: PCI devices.  MSI, MSI-X: irq 0 and trigger edge are unused (the core allocates an irq
+     * per vector; top_half / bottom_half apply to every vector's handler); cpu -1, shared false. */
+    enum scn_interrupts interrupts;
+    unsigned nvectors;             /* LINE, INTX: 1; MSI: a power of two <= the device's msi_vectors
+                                      (default all); MSIX: 1..the device's msix_vectors (default all) */
 };
 
 /* Added: an IPI the intr-mode guest defines; its handler spends `work` cycles. */
@@ -204,7 +255,8 @@ struct scn_ipi {
     uint64_t work;                 /* default SCN_DEFAULT_IPI_WORK */
 };
 
-enum scn_action { SCN_ACT_ASSERT, SCN_ACT_DEASSERT, SCN_ACT_PULSE };
+enum scn_action { SCN_ACT_ASSERT, SCN_ACT_DEASSERT, SCN_ACT_PULSE,
+                  SCN_ACT_MSI /* added: a PCI device raises source `vector` through its active group */ };
 
 /* A filter on trace events: ev name plus field == value pairs. */
 struct scn_filter_kv {
@@ -231,6 +283,10 @@ struct scn_event {
     int device;                    /* index into devices */
     enum scn_action action;
     uint64_t width;                /* pulse width in cycles (>=1) */
+    /* added */
+    unsigned vector;               /* MSI: the source k (< the device's MSI-X vectors if it has MSI-X, else
+                                      < its MSI vectors); 0 for the other actions (a PCI device's
+                                      assert / deassert / pulse act on source 0) */
 };
 
 enum scn_cmp { SCN_CMP_EQ, SCN_CMP_LE, SCN_CMP_GE };
@@ -242,18 +298,34 @@ enum scn_expect_kind {
     SCN_EXP_ORDER,       /* first matches of the filters occur in this order */
     SCN_EXP_VIOLATIONS,  /* number of invariant violations */
 };
+/* Added: a STATE path "dev.<name>.<field>[.<k>]", parsed (device names may
+ * contain dots, so the string alone is ambiguous; use these). */
+enum scn_dev_state {
+    SCN_DEVST_NONE = 0,          /* not a dev.* path */
+    SCN_DEVST_EVENTS,            /* dev.<name>.events: unacknowledged events, all sources */
+    SCN_DEVST_EVENTS_K,          /* dev.<name>.events.<k>: of source k */
+    SCN_DEVST_MSI_ENABLED,       /* dev.<name>.msi_enabled: MSI Enable, 0/1 */
+    SCN_DEVST_MSIX_ENABLED,      /* dev.<name>.msix_enabled: MSI-X Enable, 0/1 */
+    SCN_DEVST_MSI_PENDING,       /* dev.<name>.msi_pending: the MSI Pending Bits */
+    SCN_DEVST_MSIX_PENDING_K,    /* dev.<name>.msix_pending.<k>: PBA bit k */
+    SCN_DEVST_MSIX_MASKED_K,     /* dev.<name>.msix_masked.<k>: entry k's Mask Bit */
+    SCN_DEVST_INTX_DISABLED,     /* dev.<name>.intx_disabled: Command bit 10 */
+};
 struct scn_expect {
     char name[SCN_NAME_MAX];       /* given, or generated: "expect[3]" */
     enum scn_expect_kind kind;
     enum scn_cmp cmp;
     int64_t value;
     struct scn_filter filter;      /* COUNT */
-    int device;                    /* MAX_LATENCY */
+    int device;                    /* MAX_LATENCY; STATE with a dev.<name> path (added); else -1 */
     int cpu;                       /* MAX_NESTING: a CPU index, or -1 for any CPU */
-    char path[64];                 /* STATE */
+    char path[SCN_STATE_PATH_MAX]; /* STATE (was 64: a dev.<name> path can be longer) */
     unsigned norder;               /* ORDER */
     struct scn_filter order[SCN_MAX_ORDER];
     int line, col;                 /* where in the file, for failure messages */
+    /* added: STATE dev.<name> paths (device above) */
+    enum scn_dev_state dev_state;  /* NONE for the other paths */
+    unsigned dev_index;            /* the <k> of EVENTS_K, MSIX_PENDING_K, MSIX_MASKED_K; else 0 */
 };
 
 enum scn_guest_mode { SCN_GUEST_INTR = 0, SCN_GUEST_SCRIPT = 1 };
@@ -369,5 +441,8 @@ int scenario_find_ipi(const struct scenario *s, const char *name);
 uint32_t scenario_isa_gsi(const struct scenario *s, unsigned isa_irq, int *override);
 /* The I/O APIC (index) with gsi among its inputs, and the pin (may be NULL); -1 if none. */
 int scenario_gsi_ioapic(const struct scenario *s, uint64_t gsi, unsigned *pin);
+/* Added: a device's interrupt sources (status registers, "events.<k>"): ISA, GSI: 1; the testdev:
+ * 0; PCI: its MSI-X vectors if it has MSI-X, else its MSI vectors, else 1 (INTx). */
+unsigned scenario_device_sources(const struct scn_device *d);
 
 #endif

@@ -524,6 +524,343 @@ Test(scenario, apic_every_field)
     scenario_free(&s);
 }
 
+/* ---- PCI devices, MSI and MSI-X: good/pci.json ------------------------------------------- */
+
+Test(scenario, pci_every_field)
+{
+    int rc = scenario_load(&s, GOOD("pci.json"), err, sizeof err);
+    cr_assert_eq(rc, 0, "%s", err);
+    cr_assert_eq(s.ndevices, 8);
+
+    /* devices: slots (given, or the lowest free one in file order), BAR0, capabilities */
+    const struct {
+        const char *name;
+        unsigned slot;
+        bool intx;
+        uint32_t intx_gsi;
+        unsigned msi;
+        bool msi_64, msi_maskable;
+        unsigned msix, sources;
+    } pv[] = {
+        { "nvme0", 3, true, 16, 32, false, false, 8, 8 },
+        { "nic.eth0", 1, true, 19, 4, true, true, 0, 4 },
+        { "legacy", 2, true, 19, 0, false, false, 0, 1 },
+        { "big", 31, false, 0, 0, false, false, 2048, 2048 },
+        { "one", 4, false, 0, 1, true, true, 1, 1 },
+        { "ahci", 5, true, 17, 1, true, true, 0, 1 },
+    };
+    for (unsigned i = 0; i < 6; i++) {
+        const struct scn_device *d = &s.devices[1 + i];
+        const struct scn_pci *p = &d->pci;
+        cr_expect_str_eq(d->name, pv[i].name);
+        cr_expect_eq(d->kind, SCN_DEV_PCI, "%s kind", pv[i].name);
+        cr_expect_eq(d->io_base, 0, "%s io_base", pv[i].name);
+        cr_expect_eq(p->slot, pv[i].slot, "%s slot %u", pv[i].name, p->slot);
+        cr_expect_eq(p->bar0, 0xE0000000ull + 0x20000ull * pv[i].slot, "%s bar0 0x%llx", pv[i].name,
+                     (unsigned long long)p->bar0);
+        cr_expect_eq(p->has_intx, pv[i].intx, "%s has_intx", pv[i].name);
+        cr_expect_eq(p->intx_gsi, pv[i].intx_gsi, "%s intx_gsi", pv[i].name);
+        cr_expect_eq(p->intx_isa_irq, -1, "%s intx_isa_irq", pv[i].name);
+        cr_expect_eq(p->msi_vectors, pv[i].msi, "%s msi_vectors", pv[i].name);
+        cr_expect_eq(p->msi_64, pv[i].msi_64, "%s msi_64", pv[i].name);
+        cr_expect_eq(p->msi_maskable, pv[i].msi_maskable, "%s msi_maskable", pv[i].name);
+        cr_expect_eq(p->msix_vectors, pv[i].msix, "%s msix_vectors", pv[i].name);
+        cr_expect_eq(scenario_device_sources(d), pv[i].sources, "%s sources", pv[i].name);
+        /* the line fields describe INTx */
+        cr_expect_eq(d->isa_irq, -1, "%s isa_irq", pv[i].name);
+        cr_expect_eq(d->gsi, pv[i].intx_gsi, "%s gsi", pv[i].name);
+        cr_expect_eq(d->trigger, pv[i].intx ? SCN_TRIG_LEVEL : SCN_TRIG_EDGE, "%s trigger", pv[i].name);
+        cr_expect_eq(d->polarity, pv[i].intx ? SCN_POL_LOW : SCN_POL_HIGH, "%s polarity", pv[i].name);
+    }
+    cr_expect_eq(s.devices[3].pci.bar0, 0xE0040000ull);
+    cr_expect_eq(s.devices[4].pci.bar0, 0xE03E0000ull);
+    /* the other kinds keep a zero pci part */
+    cr_expect_eq(s.devices[0].kind, SCN_DEV_ISA);
+    cr_expect_eq(s.devices[0].pci.slot, 0);
+    cr_expect_eq(s.devices[0].io_base, 0x1000);
+    cr_expect_eq(s.devices[7].kind, SCN_DEV_GSI);
+    cr_expect_eq(s.devices[7].io_base, 0x1070);
+    cr_expect_eq(scenario_device_sources(&s.devices[0]), 1);
+    cr_expect_eq(scenario_device_sources(&s.devices[7]), 1);
+    cr_expect_eq(scenario_device_sources(NULL), 0);
+
+    /* drivers */
+    cr_assert_eq(s.ndrivers, 7);
+    const struct {
+        int device;
+        enum scn_interrupts in;
+        unsigned nvec, irq;
+        int trig, cpu;
+        bool shared;
+    } dv[] = {
+        { 0, SCN_INTERRUPTS_LINE, 1, 1, INTR_TRIGGER_EDGE, -1, false },
+        { 1, SCN_INTERRUPTS_MSIX, 4, 0, INTR_TRIGGER_EDGE, -1, false },
+        { 2, SCN_INTERRUPTS_MSI, 2, 0, INTR_TRIGGER_EDGE, -1, false },
+        { 3, SCN_INTERRUPTS_INTX, 1, 10, INTR_TRIGGER_LEVEL_LOW, 2, true },   /* ISA IRQ 10 reaches GSI 19 */
+        { 4, SCN_INTERRUPTS_MSIX, 2048, 0, INTR_TRIGGER_EDGE, -1, false },    /* auto: MSI-X, all */
+        { 5, SCN_INTERRUPTS_MSI, 1, 0, INTR_TRIGGER_EDGE, -1, false },
+        { 6, SCN_INTERRUPTS_INTX, 1, 17, INTR_TRIGGER_LEVEL_LOW, -1, false },
+    };
+    for (unsigned i = 0; i < 7; i++) {
+        const struct scn_driver *d = &s.drivers[i];
+        cr_expect_eq(d->device, dv[i].device, "drivers[%u].device", i);
+        cr_expect_eq(d->interrupts, dv[i].in, "drivers[%u].interrupts %d", i, (int)d->interrupts);
+        cr_expect_eq(d->nvectors, dv[i].nvec, "drivers[%u].nvectors %u", i, d->nvectors);
+        cr_expect_eq(d->irq, dv[i].irq, "drivers[%u].irq %u", i, d->irq);
+        cr_expect_eq(d->trigger, dv[i].trig, "drivers[%u].trigger %d", i, d->trigger);
+        cr_expect_eq(d->cpu, dv[i].cpu, "drivers[%u].cpu %d", i, d->cpu);
+        cr_expect_eq(d->shared, dv[i].shared, "drivers[%u].shared", i);
+    }
+    const struct scn_driver *nv = &s.drivers[1];
+    cr_expect_eq(nv->request_at, 100);
+    cr_expect_eq(nv->th_work, 80);
+    cr_expect(nv->th_check_status && nv->th_ack);
+    cr_expect_eq(nv->th_result, SCN_RESULT_AUTO);
+    cr_expect(nv->has_bh);
+    cr_expect_eq(nv->bh_work, 500);
+    cr_expect_eq(s.drivers[2].th_work, SCN_DEFAULT_TH_WORK);
+    cr_expect(!s.drivers[2].has_bh);
+
+    /* timeline */
+    cr_assert_eq(s.ntimeline, 6);
+    const struct scn_event *e = s.timeline;
+    cr_expect_eq(e[0].action, SCN_ACT_MSI);
+    cr_expect_eq(e[0].device, 1);
+    cr_expect_eq(e[0].vector, 7);
+    cr_expect_eq(e[0].width, 0);
+    cr_expect_eq(e[1].action, SCN_ACT_MSI);
+    cr_expect_eq(e[1].device, 2);
+    cr_expect_eq(e[1].vector, 3);
+    cr_expect_eq(e[1].every, 100);
+    cr_expect_eq(e[1].count, 2);
+    cr_expect(e[2].has_trigger);
+    cr_expect_str_eq(e[2].trigger.ev, "msi_pending");
+    filter_has_int(&e[2].trigger, 0, "slot", 3);
+    filter_has_int(&e[2].trigger, 1, "index", 2);
+    filter_has_str(&e[2].trigger, 2, "kind", "msix");
+    cr_expect_eq(e[2].after, 5);
+    cr_expect_eq(e[2].vector, 2047);
+    cr_expect_eq(e[3].action, SCN_ACT_PULSE);
+    cr_expect_eq(e[3].vector, 0);
+    cr_expect_eq(e[3].width, 50);
+    cr_expect_eq(e[4].action, SCN_ACT_ASSERT);
+    cr_expect_eq(e[4].device, 1);
+    cr_expect_eq(e[4].vector, 0);
+    cr_expect_str_eq(e[5].trigger.ev, "pci_config");
+    cr_expect_eq(e[5].trigger_nth, 0);
+    cr_expect_eq(e[5].vector, 0);
+    cr_expect_eq(e[5].device, 5);
+
+    /* expect: dev.<name> state paths, parsed */
+    cr_assert_eq(s.nexpect, 18);
+    const struct {
+        const char *path;
+        int device;
+        enum scn_dev_state st;
+        unsigned k;
+    } sp[] = {
+        { "dev.nvme0.events", 1, SCN_DEVST_EVENTS, 0 },
+        { "dev.nvme0.events.7", 1, SCN_DEVST_EVENTS_K, 7 },
+        { "dev.nvme0.msi_enabled", 1, SCN_DEVST_MSI_ENABLED, 0 },
+        { "dev.nvme0.msix_enabled", 1, SCN_DEVST_MSIX_ENABLED, 0 },
+        { "dev.nvme0.msi_pending", 1, SCN_DEVST_MSI_PENDING, 0 },
+        { "dev.nvme0.msix_pending.7", 1, SCN_DEVST_MSIX_PENDING_K, 7 },
+        { "dev.nvme0.msix_masked.4", 1, SCN_DEVST_MSIX_MASKED_K, 4 },
+        { "dev.nvme0.intx_disabled", 1, SCN_DEVST_INTX_DISABLED, 0 },
+        { "dev.nic.eth0.events.3", 2, SCN_DEVST_EVENTS_K, 3 },   /* a name with a dot */
+        { "dev.kbd.events.0", 0, SCN_DEVST_EVENTS_K, 0 },
+        { "dev.hpet.events", 7, SCN_DEVST_EVENTS, 0 },
+        { "dev.big.msix_masked.2047", 4, SCN_DEVST_MSIX_MASKED_K, 2047 },
+        { "dev.legacy.intx_disabled", 3, SCN_DEVST_INTX_DISABLED, 0 },
+    };
+    for (unsigned i = 0; i < 13; i++) {
+        const struct scn_expect *x = &s.expect[i];
+        cr_expect_eq(x->kind, SCN_EXP_STATE);
+        cr_expect_str_eq(x->path, sp[i].path);
+        cr_expect_eq(x->device, sp[i].device, "%s device %d", sp[i].path, x->device);
+        cr_expect_eq(x->dev_state, sp[i].st, "%s state %d", sp[i].path, (int)x->dev_state);
+        cr_expect_eq(x->dev_index, sp[i].k, "%s index %u", sp[i].path, x->dev_index);
+    }
+    cr_expect_eq(s.expect[1].value, 0);
+    cr_expect_eq(s.expect[3].value, 1);
+    cr_expect_str_eq(s.expect[13].filter.ev, "msi_dropped");
+    filter_has_str(&s.expect[13].filter, 0, "reason", "disabled");
+    cr_expect_str_eq(s.expect[14].filter.ev, "msi_invalid");
+    filter_has_str(&s.expect[14].filter, 0, "device", "nvme0");
+    cr_expect_str_eq(s.expect[15].filter.ev, "pci_config");
+    cr_expect_eq(s.expect[15].dev_state, SCN_DEVST_NONE);
+    cr_expect_eq(s.expect[15].device, -1);
+    cr_expect_eq(s.expect[16].kind, SCN_EXP_MAX_LATENCY);
+    cr_expect_eq(s.expect[16].device, 1);
+    cr_expect_eq(s.expect[17].device, 3);
+    scenario_free(&s);
+
+    /* the pic platform: INTx on an ISA IRQ (good/pci_pic.json) */
+    rc = scenario_load(&s, GOOD("pci_pic.json"), err, sizeof err);
+    cr_assert_eq(rc, 0, "%s", err);
+    cr_assert_eq(s.ndevices, 3);
+    const struct scn_device *nic = &s.devices[1], *ahci = &s.devices[2];
+    cr_expect_eq(nic->kind, SCN_DEV_PCI);
+    cr_expect_eq(nic->pci.slot, 2);
+    cr_expect_eq(ahci->pci.slot, 1);
+    cr_expect_eq(ahci->pci.bar0, 0xE0020000ull);
+    cr_expect(nic->pci.has_intx);
+    cr_expect_eq(nic->pci.intx_isa_irq, 11);
+    cr_expect_eq(nic->pci.intx_gsi, 11);
+    cr_expect_eq(ahci->pci.intx_isa_irq, 10);
+    cr_expect_eq(nic->pci.msi_vectors, 0);
+    cr_expect_eq(nic->pci.msix_vectors, 0);
+    cr_expect_eq(nic->isa_irq, 11);
+    cr_expect_eq(nic->trigger, SCN_TRIG_LEVEL);
+    cr_expect_eq(nic->polarity, SCN_POL_HIGH);
+    cr_expect_eq(scenario_device_sources(nic), 1);
+    cr_expect_eq(s.drivers[0].interrupts, SCN_INTERRUPTS_INTX);
+    cr_expect_eq(s.drivers[0].irq, 11);
+    cr_expect_eq(s.drivers[0].trigger, INTR_TRIGGER_LEVEL_HIGH);
+    cr_expect_eq(s.drivers[0].cpu, 0);
+    cr_expect(s.drivers[0].shared);
+    cr_expect_eq(s.drivers[1].interrupts, SCN_INTERRUPTS_INTX);   /* auto: INTx is all it has */
+    cr_expect_eq(s.drivers[1].irq, 10);
+    cr_expect_eq(s.drivers[1].nvectors, 1);
+    cr_expect_eq(s.timeline[0].action, SCN_ACT_ASSERT);
+    cr_expect_eq(s.expect[0].dev_state, SCN_DEVST_EVENTS);
+    cr_expect_eq(s.expect[1].dev_state, SCN_DEVST_EVENTS_K);
+    cr_expect_eq(s.expect[1].device, 2);
+    cr_expect_eq(s.expect[2].dev_state, SCN_DEVST_INTX_DISABLED);
+    cr_expect_eq(s.expect[3].dev_state, SCN_DEVST_NONE);
+    cr_expect_eq(s.expect[3].device, -1);
+    cr_expect_eq(s.expect[4].device, 1);
+    scenario_free(&s);
+}
+
+/* PCI defaults; the pic platform (INTx through an ISA IRQ); the longest state path. */
+Test(scenario, pci_defaults)
+{
+    static const char text[] =
+        "{ \"intrsim\": 1, \"name\": \"p\", \"machine\": { \"cpus\": 2, \"platform\": \"apic\" },\n"
+        "  \"devices\": [ { \"name\": \"a\", \"type\": \"pci\", \"msi\": { \"vectors\": 8 } },\n"
+        "                 { \"name\": \"b\", \"type\": \"pci\", \"slot\": 1, \"msix\": { \"vectors\": 16 },"
+        " \"msi\": { \"vectors\": 2 } },\n"
+        "                 { \"name\": \"c\", \"type\": \"pci\", \"intx\": { \"gsi\": 9 }, \"msi\": { \"vectors\": 1 } } ],\n"
+        "  \"guest\": { \"mode\": \"intr\", \"drivers\": [ { \"name\": \"a\", \"device\": \"a\" },\n"
+        "    { \"name\": \"b\", \"device\": \"b\" }, { \"name\": \"c\", \"device\": \"c\", \"interrupts\": \"intx\" } ] },\n"
+        "  \"timeline\": [ { \"at\": 1, \"device\": \"a\", \"action\": \"pulse\" },"
+        " { \"at\": 2, \"device\": \"b\", \"action\": \"msi\", \"vector\": 15 } ],\n"
+        "  \"run\": { \"until\": 1 } }\n";
+    int rc = scenario_load_buffer(&s, "p.json", text, sizeof text - 1, err, sizeof err);
+    cr_assert_eq(rc, 0, "%s", err);
+    const struct scn_pci *a = &s.devices[0].pci, *b = &s.devices[1].pci, *c = &s.devices[2].pci;
+    cr_expect_eq(a->slot, 2);   /* 1 is b's, given later */
+    cr_expect_eq(b->slot, 1);
+    cr_expect_eq(c->slot, 3);
+    cr_expect_eq(a->bar0, SCN_PCI_BAR0_BASE + 2 * SCN_PCI_BAR0_STRIDE);
+    cr_expect(!a->has_intx);
+    cr_expect_eq(a->intx_isa_irq, -1);
+    cr_expect_eq(a->intx_gsi, 0);
+    cr_expect_eq(a->msi_vectors, 8);
+    cr_expect(a->msi_64);
+    cr_expect(a->msi_maskable);
+    cr_expect_eq(a->msix_vectors, 0);
+    cr_expect_eq(s.devices[0].isa_irq, -1);
+    cr_expect_eq(s.devices[0].trigger, SCN_TRIG_EDGE);
+    cr_expect_eq(s.devices[0].io_base, 0);
+    cr_expect_eq(scenario_device_sources(&s.devices[1]), 16);   /* MSI-X first */
+    /* auto: MSI-X if there, else MSI; all vectors */
+    cr_expect_eq(s.drivers[0].interrupts, SCN_INTERRUPTS_MSI);
+    cr_expect_eq(s.drivers[0].nvectors, 8);
+    cr_expect_eq(s.drivers[0].cpu, -1);
+    cr_expect(!s.drivers[0].shared);
+    cr_expect_eq(s.drivers[0].request_at, 0);
+    cr_expect_eq(s.drivers[0].th_work, SCN_DEFAULT_TH_WORK);
+    cr_expect_eq(s.drivers[1].interrupts, SCN_INTERRUPTS_MSIX);
+    cr_expect_eq(s.drivers[1].nvectors, 16);
+    /* INTx on GSI 9: ISA IRQ 9 reaches it (no override), level, active low */
+    cr_expect(c->has_intx);
+    cr_expect_eq(c->intx_gsi, 9);
+    cr_expect_eq(s.drivers[2].interrupts, SCN_INTERRUPTS_INTX);
+    cr_expect_eq(s.drivers[2].irq, 9);
+    cr_expect_eq(s.drivers[2].trigger, INTR_TRIGGER_LEVEL_LOW);
+    cr_expect_eq(s.drivers[2].nvectors, 1);
+    cr_expect_eq(s.timeline[0].action, SCN_ACT_PULSE);
+    cr_expect_eq(s.timeline[0].vector, 0);
+    cr_expect_eq(s.timeline[1].vector, 15);
+    scenario_free(&s);
+
+    /* pic: INTx on an ISA IRQ, level high through the ELCR; auto picks INTx */
+    static const char t2[] =
+        "{ \"intrsim\": 1, \"name\": \"p\", \"machine\": { \"cpus\": 1, \"platform\": \"pic\" },\n"
+        "  \"devices\": [ { \"name\": \"kbd\", \"irq\": 1 }, { \"name\": \"n\", \"type\": \"pci\", \"intx\": { \"irq\": 11 } } ],\n"
+        "  \"guest\": { \"mode\": \"intr\", \"drivers\": [ { \"name\": \"n\", \"device\": \"n\", \"cpu\": 0 } ] },\n"
+        "  \"run\": { \"until\": 1 }, \"expect\": [ { \"state\": \"dev.n.intx_disabled\", \"eq\": 0 } ] }\n";
+    rc = scenario_load_buffer(&s, "p.json", t2, sizeof t2 - 1, err, sizeof err);
+    cr_assert_eq(rc, 0, "%s", err);
+    const struct scn_device *n = &s.devices[1];
+    cr_expect_eq(n->kind, SCN_DEV_PCI);
+    cr_expect_eq(n->pci.slot, 1);
+    cr_expect_eq(n->pci.bar0, 0xE0020000ull);
+    cr_expect(n->pci.has_intx);
+    cr_expect_eq(n->pci.intx_isa_irq, 11);
+    cr_expect_eq(n->pci.intx_gsi, 11);
+    cr_expect_eq(n->isa_irq, 11);
+    cr_expect_eq(n->gsi, 11);
+    cr_expect_eq(n->trigger, SCN_TRIG_LEVEL);
+    cr_expect_eq(n->polarity, SCN_POL_HIGH);
+    cr_expect_eq(n->io_base, 0);
+    cr_expect_eq(s.drivers[0].interrupts, SCN_INTERRUPTS_INTX);
+    cr_expect_eq(s.drivers[0].irq, 11);
+    cr_expect_eq(s.drivers[0].trigger, INTR_TRIGGER_LEVEL_HIGH);
+    cr_expect_eq(s.drivers[0].cpu, 0);
+    cr_expect_eq(s.expect[0].dev_state, SCN_DEVST_INTX_DISABLED);
+    scenario_free(&s);
+
+    /* a 63-byte device name: the longest state path fits */
+    char name[SCN_NAME_MAX], big[2048], path[SCN_STATE_PATH_MAX];
+    memset(name, 'x', SCN_NAME_MAX - 1);
+    name[SCN_NAME_MAX - 1] = '\0';
+    snprintf(path, sizeof path, "dev.%s.msix_pending.2047", name);
+    int len = snprintf(big, sizeof big,
+                       "{ \"intrsim\": 1, \"name\": \"p\", \"machine\": { \"cpus\": 1, \"platform\": \"apic\" },"
+                       " \"devices\": [ { \"name\": \"%s\", \"type\": \"pci\", \"msix\": { \"vectors\": 2048 } } ],"
+                       " \"run\": { \"until\": 1 }, \"expect\": [ { \"state\": \"%s\", \"eq\": 0 } ] }", name, path);
+    rc = scenario_load_buffer(&s, "p.json", big, (unsigned long)len, err, sizeof err);
+    cr_assert_eq(rc, 0, "%s", err);
+    cr_expect_str_eq(s.expect[0].path, path);
+    cr_expect_eq(s.expect[0].dev_index, 2047);
+    scenario_free(&s);
+}
+
+/* The PCI limits: 31 PCI devices load (slots 1..31 by default), a 32nd does not. */
+Test(scenario, pci_limits)
+{
+    for (unsigned extra = 0; extra < 2; extra++) {
+        struct text_buf {
+            char b[8192];
+            int n;
+        } *t = malloc(sizeof *t);
+        cr_assert(t);
+        t->n = snprintf(t->b, sizeof t->b, "{ \"intrsim\": 1, \"name\": \"p\", \"machine\": { \"cpus\": 1, "
+                                           "\"platform\": \"apic\" }, \"devices\": [");
+        for (unsigned i = 0; i < SCN_PCI_MAX_SLOT + extra; i++)
+            t->n += snprintf(t->b + t->n, sizeof t->b - (size_t)t->n,
+                             "%s{ \"name\": \"d%u\", \"type\": \"pci\", \"msix\": { \"vectors\": 2048 } }", i ? ", " : "",
+                             i);
+        t->n += snprintf(t->b + t->n, sizeof t->b - (size_t)t->n, "], \"run\": { \"until\": 1 } }");
+        int rc = scenario_load_buffer(&s, "p.json", t->b, (unsigned long)t->n, err, sizeof err);
+        if (extra == 0) {
+            cr_expect_eq(rc, 0, "%s", err);
+            cr_expect_eq(s.devices[SCN_PCI_MAX_SLOT - 1].pci.slot, SCN_PCI_MAX_SLOT);
+            cr_expect_eq(s.devices[SCN_PCI_MAX_SLOT - 1].pci.bar0, 0xE03E0000ull);
+            scenario_free(&s);
+        } else {
+            cr_expect_eq(rc, -1);
+            cr_expect(strstr(err, ": devices[31]: no free slot for this PCI device: slots 1..31 are all taken") != NULL,
+                      "%s", err);
+            cr_expect(zeroed(&s));
+        }
+        free(t);
+    }
+}
+
 /* ---- script mode: good/script.json ------------------------------------------------------ */
 
 Test(scenario, script_every_field)
@@ -1177,7 +1514,7 @@ static const struct bad_case bad_cases[] = {
     { "device_polarity_bad.json", "5:56: devices[0].polarity: ",
       "must be \"high\" or \"low\", got \"hihg\"; did you mean \"high\"?" },
     { "device_type_unknown.json", "5:40: devices[0].type: ",
-      "must be \"testdev\", got \"testdevice\"; did you mean \"testdev\"?" },
+      "must be \"testdev\" or \"pci\", got \"testdevice\"; did you mean \"testdev\"?" },
     { "testdev_two.json", "5:78: devices[1].type: ",
       "a second pc-testdev (devices[0] is one): a machine has at most one" },
     { "testdev_with_irq.json", "5:51: devices[0]: ",
@@ -1289,6 +1626,86 @@ static const struct bad_case bad_cases[] = {
       "cpu 2 does not exist: the machine has 2 CPUs (0..1)" },
     { "filter_unknown_event_new.json", "9:34: expect[0].count.ev: ",
       "unknown event \"lapic_timr\"; did you mean \"lapic_timer\"?" },
+    /* PCI devices: slots, INTx, MSI and MSI-X capabilities */
+    { "pci_bar_ioapic.json", "5:58: devices[0].slot: ",
+      "BAR0 0xe0020000..0xe003ffff of slot 1 overlaps the window of machine.ioapics[0] at 0xe0030000" },
+    { "pci_bar_lapic.json", "5:73: devices[1]: ",
+      "BAR0 0xe0040000..0xe005ffff of slot 2 (the default slot) overlaps the Local APICs' window at" },
+    { "pci_intx_empty.json", "5:58: devices[0].intx: ", "missing key \"gsi\" (the I/O APIC input INTA# is wired to)" },
+    { "pci_intx_gsi_on_pic.json", "5:60: devices[0].intx: ",
+      "\"gsi\" needs platform \"apic\" (on a pic machine INTA# is routed to an ISA IRQ: \"irq\")" },
+    { "pci_intx_gsi_uncovered.json", "5:67: devices[0].intx.gsi: ",
+      "GSI 24 is not an input of any I/O APIC (they take GSIs 0..23)" },
+    { "pci_intx_irq2.json", "5:67: devices[0].intx.irq: ", "must be 0..15 (not 2, the cascade), got 2" },
+    { "pci_intx_irq_on_apic.json", "5:60: devices[0].intx: ",
+      "\"irq\" applies to platform \"pic\"; on an apic machine INTA# is wired to an I/O APIC input: \"gsi\"" },
+    { "pci_irq_key.json", "5:50: devices[0]: ",
+      "\"irq\" does not apply to a PCI device (its interrupts are \"intx\", \"msi\" and \"msix\")" },
+    { "pci_key_without_type.json", "5:35: devices[0]: ", "\"msi\" applies only to PCI devices (\"type\": \"pci\")" },
+    { "pci_msi_no_vectors.json", "5:57: devices[0].msi: ", "missing key \"vectors\"" },
+    { "pci_msi_on_pic.json", "5:73: devices[0]: ",
+      "\"msi\" needs platform \"apic\" (a message is a write to a Local APIC; on a pic machine a PCI" },
+    { "pci_msi_unknown_key.json", "5:73: devices[0].msi: ", "unknown key \"maskabel\"; did you mean \"maskable\"?" },
+    { "pci_msi_vectors.json", "5:70: devices[0].msi.vectors: ", "must be 1, 2, 4, 8, 16 or 32, got 3" },
+    { "pci_msix_vectors.json", "5:71: devices[0].msix.vectors: ",
+      "must be a power of two 1..2048 (2^n, n = 0..11), got 4096" },
+    { "pci_no_free_slot.json", "5:1835: devices[31]: ", "no free slot for this PCI device: slots 1..31 are all taken" },
+    { "pci_no_interrupts.json", "5:16: devices[0]: ",
+      "a PCI device needs at least one of \"intx\" (its INTA# line), \"msi\" and \"msix\"" },
+    { "pci_slot_dup.json", "5:122: devices[1].slot: ",
+      "slot 3 is also devices[0]'s: each PCI device has its own slot" },
+    { "pci_slot_range.json", "5:58: devices[0].slot: ", "must be 1..31, got 32" },
+    { "testdev_with_msix.json", "5:51: devices[0]: ",
+      "\"msix\" does not apply to a pc-testdev (port writes to 0x2000+n drive GSI n)" },
+    /* drivers of PCI devices */
+    { "driver_cpu_msix.json", "6:77: guest.drivers[0]: ",
+      "\"cpu\" applies only to \"interrupts\": \"intx\" (MSI-X vectors are the core's to place, and never" },
+    { "driver_interrupts_not_pci.json", "6:75: guest.drivers[0]: ",
+      "\"interrupts\" applies only to drivers of PCI devices (device \"kbd\" is an ISA device)" },
+    { "driver_interrupts_unoffered.json", "6:91: guest.drivers[0].interrupts: ",
+      "device \"nvme0\" has no MSI-X (\"msix\"): it offers \"msi\" and \"intx\"" },
+    { "driver_interrupts_value.json", "6:91: guest.drivers[0].interrupts: ",
+      "must be \"msix\", \"msi\", \"intx\" or \"auto\", got \"msi-x\"; did you mean \"msix\"?" },
+    { "driver_intx_gsi_unnamed.json", "6:43: guest.drivers[0]: ",
+      "device \"old\" has its INTx line on GSI 0, which no irq number reaches (ISA IRQ 0 is routed to" },
+    { "driver_pci_irq.json", "6:99: guest.drivers[0]: ",
+      "\"irq\" does not apply to the driver of a PCI device (\"interrupts\" picks its lines; INTx is the" },
+    { "driver_pci_twice.json", "6:104: guest.drivers[1].device: ",
+      "device \"nvme0\" already has a driver (guest.drivers[0]): a PCI function has one driver" },
+    { "driver_vectors_intx.json", "6:99: guest.drivers[0]: ",
+      "\"vectors\" does not apply to \"interrupts\": \"intx\" (one line)" },
+    { "driver_vectors_not_pow2.json", "6:109: guest.drivers[0].vectors: ",
+      "must be a power of two 1..4 (MSI enables 1, 2, 4, ... of device \"nvme0\"'s 4 vectors), got 3" },
+    { "driver_vectors_too_many.json", "6:88: guest.drivers[0].vectors: ",
+      "must be 1..8 (device \"nvme0\" has 8 MSI-X vectors), got 9" },
+    /* timeline: action "msi" */
+    { "timeline_msi_intx_only.json", "7:56: timeline[0].action: ",
+      "action \"msi\" needs a PCI device with \"msi\" or \"msix\": device \"old\" is a PCI device with INTx only" },
+    { "timeline_msi_no_vector.json", "7:17: timeline[0]: ", "missing key \"vector\"" },
+    { "timeline_msi_vector_range.json", "7:75: timeline[0].vector: ",
+      "vector 8 is out of range: device \"nvme0\" has 8 MSI-X vectors (0..7)" },
+    { "timeline_vector_on_pulse.json", "7:67: timeline[0]: ",
+      "\"vector\" applies only to action \"msi\" (\"pulse\" acts on source 0)" },
+    /* expect: dev.<name> state paths, new event names */
+    { "state_dev_events_range.json", "9:26: expect[0].state: ",
+      "device \"kbd\" has 1 interrupt source (events.0), got events.1" },
+    { "state_dev_intx_disabled_gsi.json", "9:26: expect[0].state: ",
+      "state \"dev.nic.intx_disabled\" needs a PCI device (the Command register's Interrupt Disable" },
+    { "state_dev_msix_range.json", "9:26: expect[0].state: ",
+      "device \"nvme0\" has 8 MSI-X vectors (msix_pending.0..msix_pending.7), got msix_pending.8" },
+    { "state_dev_no_field.json", "9:26: expect[0].state: ",
+      "unknown state \"dev.nvme0\" (valid: dev.<name>.events, .events.<k>, .msi_enabled, .msi_pending," },
+    { "state_dev_no_msi.json", "9:26: expect[0].state: ",
+      "state \"dev.kbd.msi_pending\" needs a device with an MSI capability: device \"kbd\" is an ISA device" },
+    { "state_dev_no_msix.json", "9:26: expect[0].state: ",
+      "state \"dev.nvme0.msix_masked.0\" needs a device with an MSI-X capability: device \"nvme0\" is a" },
+    { "state_dev_testdev.json", "9:26: expect[0].state: ",
+      "device \"td\" is a pc-testdev: it has no interrupt sources of its own" },
+    { "state_dev_unknown_device.json", "9:26: expect[0].state: ", "unknown device \"nvme1\"; did you mean \"nvme0\"?" },
+    { "state_dev_unknown_field.json", "9:26: expect[0].state: ",
+      "unknown state \"dev.nvme0.msix_enabeld\"; did you mean \"dev.nvme0.msix_enabled\"?" },
+    { "filter_unknown_event_pci.json", "9:34: expect[0].count.ev: ",
+      "unknown event \"msi_pendng\"; did you mean \"msi_pending\"?" },
 };
 
 Test(scenario, bad_corpus)
@@ -1411,7 +1828,8 @@ static void shape_init(void)
     cr_assert_eq(rc, 0);
 }
 
-static const char *const good_files[] = { GOOD("full.json"), GOOD("apic.json"), GOOD("script.json") };
+static const char *const good_files[] = { GOOD("full.json"), GOOD("apic.json"), GOOD("script.json"),
+                                          GOOD("pci.json") };
 
 Test(scenario, every_truncation)
 {

@@ -276,13 +276,17 @@ int sim_devices_init(struct sim_machine *m, char *err, unsigned errlen)
 
 int sim_device_state(const struct sim_machine *m, const char *path, int64_t *value)
 {
-    char name[SCN_NAME_MAX];
-    const char *dot = strchr(path, '.');
-    if (!dot || (size_t)(dot - path) >= sizeof name)
-        return -1;
-    memcpy(name, path, (size_t)(dot - path));
-    name[dot - path] = 0;
-    int i = scenario_find_device(m->scn, name);
+    /* device names may contain dots: match a whole name followed by '.' */
+    int i = -1;
+    const char *dot = NULL;
+    for (unsigned k = 0; k < m->ndevices; k++) {
+        size_t n = strlen(m->scn->devices[k].name);
+        if (strncmp(path, m->scn->devices[k].name, n) == 0 && path[n] == '.' &&
+            (i < 0 || n > (size_t)(dot - path))) {
+            i = (int)k;
+            dot = path + n;
+        }
+    }
     if (i < 0)
         return -1;
     const struct sim_device *d = &m->devices[i];

@@ -192,7 +192,7 @@ static void pf_span(struct pf *p, unsigned cpu, const struct trace_span *s)
 {
     struct trace *tr = p->tr;
     char name[160];
-    const char *drv = trace_str(tr, s->driver);
+    const char *drv = trace_string(tr, s->driver);
     const char *cat;
     if (s->kind == TSPAN_IRQ) {
         cat = "irq";
@@ -245,7 +245,7 @@ static void pf_span(struct pf *p, unsigned cpu, const struct trace_span *s)
 struct flow {
     uint32_t cause;
     uint32_t cpu;
-    uint64_t t0;
+    uint64_t t0;                /* where it ends: the first top half of the frame, or the frame */
 };
 
 static int flow_cmp(const void *a, const void *b)
@@ -332,7 +332,7 @@ int export_perfetto(struct trace *tr, const char *path, char *err, size_t errlen
     if (tr->ndevices) {
         pf_meta(&p, PID_DEV, -1, "process_name", "devices", 2);
         for (uint32_t d = 0; d < tr->ndevices; d++)
-            pf_meta(&p, PID_DEV, (int)d, "thread_name", trace_str(tr, tr->devices[d].name), (int)d);
+            pf_meta(&p, PID_DEV, (int)d, "thread_name", trace_string(tr, tr->devices[d].name), (int)d);
     }
     pf_meta(&p, PID_CTRL, -1, "process_name", "interrupt controllers", 3);
     if (tr->has_pic) {
@@ -389,7 +389,21 @@ int export_perfetto(struct trace *tr, const char *path, char *err, size_t errlen
                     }
                     flows = nf;
                 }
-                flows[nflows++] = (struct flow){ s->cause, c, s->t0 };
+                /* the flow ends at the handler the interrupt ran: the frame's first top half */
+                uint64_t end = s->t0;
+                const struct trace_span_list *tl = trace_spans(tr, c, TSPAN_TOP, s->row);
+                uint32_t lo = 0, hi = tl->n;
+                while (lo < hi) {
+                    uint32_t mid = lo + (hi - lo) / 2;
+                    if (tl->v[mid].t0 < s->t0)
+                        lo = mid + 1;
+                    else
+                        hi = mid;
+                }
+                if (lo < tl->n && tl->v[lo].t0 <= s->t1 && tl->v[lo].ev0 > s->ev0 &&
+                    (s->ev1 == TRACE_NONE || tl->v[lo].ev0 < s->ev1))
+                    end = tl->v[lo].t0;
+                flows[nflows++] = (struct flow){ s->cause, c, end };
                 is_cause[s->cause / 8] |= (uint8_t)(1u << (s->cause % 8));
             }
         }
@@ -417,7 +431,7 @@ int export_perfetto(struct trace *tr, const char *path, char *err, size_t errlen
         switch (e->kind) {
         case TK_DEVICE:
             cause_track(tr, i, &cpid, &ctid);
-            snprintf(nm, sizeof nm, "%s", trace_str(tr, e->s2)[0] ? trace_str(tr, e->s2) : "device");
+            snprintf(nm, sizeof nm, "%s", trace_string(tr, e->s2)[0] ? trace_string(tr, e->s2) : "device");
             pf_tick(&p, cpid, ctid, i, nm, "device");
             if (cpid == PID_DEV)
                 dev_last[ctid] = t;
@@ -435,13 +449,13 @@ int export_perfetto(struct trace *tr, const char *path, char *err, size_t errlen
             fprintf(f, "{\"ph\":\"C\",\"pid\":%d,\"ts\":", PID_LINES);
             json_us(f, p.hz, t);
             fputs(",\"name\":", f);
-            snprintf(nm, sizeof nm, "%s -> %s", trace_str(tr, w->src), trace_str(tr, w->dst));
+            snprintf(nm, sizeof nm, "%s -> %s", trace_string(tr, w->src), trace_string(tr, w->dst));
             json_str(f, nm);
             fprintf(f, ",\"args\":{\"level\":%d}}", e->c ? 1 : 0);
             if (cause) {
                 cause_track(tr, i, &cpid, &ctid);
                 if (!(cpid == PID_DEV && dev_last[ctid] == t)) {
-                    snprintf(nm, sizeof nm, "%s %s", trace_str(tr, w->dst), e->c ? "rises" : "falls");
+                    snprintf(nm, sizeof nm, "%s %s", trace_string(tr, w->dst), e->c ? "rises" : "falls");
                     pf_tick(&p, cpid, ctid, i, nm, "line");
                 }
             }
@@ -485,11 +499,11 @@ int export_perfetto(struct trace *tr, const char *path, char *err, size_t errlen
                 pf_instant(&p, PID_CPU, e->unit, i, nm, "cpu", 't');
             break;
         case TK_VIOLATION:
-            snprintf(nm, sizeof nm, "violation: %s", trace_str(tr, e->s));
+            snprintf(nm, sizeof nm, "violation: %s", trace_string(tr, e->s));
             pf_instant(&p, PID_CTRL, TID_GLOBAL, i, nm, "violation", 'g');
             break;
         case TK_EXPECT:
-            snprintf(nm, sizeof nm, "expect %s: %s", (e->flags & TEF_TRUE) ? "ok" : "FAILED", trace_str(tr, e->s));
+            snprintf(nm, sizeof nm, "expect %s: %s", (e->flags & TEF_TRUE) ? "ok" : "FAILED", trace_string(tr, e->s));
             pf_instant(&p, PID_CTRL, TID_GLOBAL, i, nm, "expect", 't');
             break;
         case TK_END:
@@ -739,7 +753,7 @@ int export_vcd(struct trace *tr, const char *path, char *err, size_t errlen)
         fputs("$scope module lines $end\n", f);
         for (uint32_t w = 1; w < tr->nwires; w++) {
             char n[600];
-            snprintf(n, sizeof n, "%s__%s", trace_str(tr, tr->wires[w].src), trace_str(tr, tr->wires[w].dst));
+            snprintf(n, sizeof n, "%s__%s", trace_string(tr, tr->wires[w].src), trace_string(tr, tr->wires[w].dst));
             vcd_var(&v, wire_sig[w], n);
         }
         fputs("$upscope $end\n", f);

@@ -4,15 +4,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "export.h"
 #include "run.h"
 
 static const char usage[] =
     "usage: intrsim run SCENARIO.json [--trace FILE] [--seed N] [--until CYCLES] [--quiet]\n"
     "       intrsim check SCENARIO.json\n"
+    "       intrsim export TRACE --to perfetto|vcd -o OUT\n"
     "       intrsim --help | --version\n"
     "\n"
     "run     simulate the scenario, print a summary, write the trace (JSON Lines)\n"
     "check   validate the scenario only\n"
+    "export  convert a trace: Chrome trace JSON for Perfetto, or VCD for GTKWave\n"
     "\n"
     "exit status: 0 the run finished and every expectation held; 1 an expectation\n"
     "or an invariant failed; 2 bad usage or bad input.\n"
@@ -50,6 +53,8 @@ int main(int argc, char **argv)
         printf("intrsim %s\n", INTRSIM_VERSION);
         return 0;
     }
+    if (!strcmp(argv[1], "export"))
+        return sim_export_main(argc - 1, argv + 1);
     struct sim_run_opts o;
     memset(&o, 0, sizeof o);
     o.out = stdout;

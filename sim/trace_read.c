@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #include "trace_read.h"
 
+#include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -56,7 +57,7 @@ static const char *const kind_names[TK_COUNT] = {
     [TK_INTR_SPURIOUS_DISABLE] = "intr_spurious_disable", [TK_INTR_STRAY] = "intr_stray",
     [TK_INTR_MIGRATE] = "intr_migrate", [TK_INTR_REPLAY] = "intr_replay",
     [TK_INTR_ERROR] = "intr_error", [TK_BOOT] = "boot", [TK_VIOLATION] = "violation",
-    [TK_EXPECT] = "expect", [TK_END] = "end", [TK_MARK] = "mark",
+    [TK_EXPECT] = "expect", [TK_END] = "end", [TK_MARK] = "mark", [TK_CHECK] = "check",
 };
 
 const char *trace_kind_name(enum trace_kind k)
@@ -83,7 +84,7 @@ static bool cpu_kind(int k)
     case TK_INTR_REQUEST: case TK_INTR_RELEASE: case TK_INTR_DISABLE: case TK_INTR_ENABLE:
     case TK_INTR_UNHANDLED: case TK_INTR_SPURIOUS: case TK_INTR_SPURIOUS_DISABLE:
     case TK_INTR_STRAY: case TK_INTR_MIGRATE: case TK_INTR_REPLAY: case TK_INTR_ERROR:
-    case TK_BOOT:
+    case TK_BOOT: case TK_CHECK:
         return true;
     default:
         return false;
@@ -756,7 +757,7 @@ static uint32_t intern(struct trace *tr, const char *s, size_t n)
     return id;
 }
 
-const char *trace_str(const struct trace *tr, uint32_t id)
+const char *trace_string(const struct trace *tr, uint32_t id)
 {
     if (!tr || id == 0 || id >= tr->nstr)
         return "";
@@ -783,7 +784,7 @@ const char *trace_ev_name(const struct trace *tr, uint32_t i)
 {
     if (i >= tr->n)
         return "";
-    return trace_str(tr, tr->names[tr->ev[i].name]);
+    return trace_string(tr, tr->names[tr->ev[i].name]);
 }
 
 /* ---- a small open-addressing map (uint64 -> nonzero uint32) ---------------- */
@@ -1023,6 +1024,40 @@ static int load_header(struct loader *L)
         set_err(L, 1, "not an intrsim trace: the first line is not a header {\"intrsim_trace\": 1, ...}");
         return -1;
     }
+    /* nested members (the I/O APIC layout): the line is valid JSON, so cJSON reads it */
+    if (sc->end - sc->start < 65536) {
+        cJSON *h = cJSON_ParseWithLength(sc->start, (size_t)(sc->end - sc->start));
+        cJSON *io = h ? cJSON_GetObjectItemCaseSensitive(h, "ioapics") : NULL;
+        if (cJSON_IsArray(io)) {
+            cJSON *x;
+            unsigned k = 0;
+            uint32_t next = 0;
+            cJSON_ArrayForEach(x, io) {
+                if (k >= 8)
+                    break;
+                cJSON *b = cJSON_GetObjectItemCaseSensitive(x, "gsi_base");
+                cJSON *p = cJSON_GetObjectItemCaseSensitive(x, "pins");
+                double bv = cJSON_IsNumber(b) ? b->valuedouble : (double)next;
+                double pv = cJSON_IsNumber(p) ? p->valuedouble : 24;
+                if (bv < 0 || bv > 4294967295.0 || pv < 1 || pv > 256)
+                    continue;
+                tr->hdr.ioapic[k].gsi_base = (uint32_t)bv;
+                tr->hdr.ioapic[k].pins = (uint32_t)pv;
+                next = (uint32_t)bv + (uint32_t)pv;
+                k++;
+            }
+            tr->hdr.nioapics = k;
+            tr->hdr.ioapic_layout = k > 0;
+        }
+        cJSON_Delete(h);
+    }
+    if (!tr->hdr.ioapic_layout) {
+        tr->hdr.nioapics = 8;
+        for (unsigned k = 0; k < 8; k++) {
+            tr->hdr.ioapic[k].gsi_base = 24 * k;
+            tr->hdr.ioapic[k].pins = 24;
+        }
+    }
     return 0;
 }
 
@@ -1135,6 +1170,7 @@ static int load_event(struct loader *L, uint64_t off)
     e.kind = (uint8_t)kind;
     e.unit = -1;
     uint8_t rank[8] = { 0 };
+    bool msi_like = kind == TK_MSI || (kind == TK_OTHER && fe->v.len >= 3 && memcmp(fe->v.s, "msi", 3) == 0);
     for (unsigned i = 0; i < sc->nf; i++) {
         const struct field *f = &sc->f[i];
         if (f->key >= K_COUNT)
@@ -1142,8 +1178,14 @@ static int load_event(struct loader *L, uint64_t off)
         uint8_t slot = key_slot[f->key].slot, r = key_slot[f->key].rank;
         if (slot == S_NONE)
             continue;
-        /* an ioapic_entry's value is the entry, even with a vector field */
+        /* an ioapic_entry's value is the entry, even with a vector field;
+         * a controller event's unit is its controller, even with a cpu field */
         if (kind == TK_IOAPIC_ENTRY && f->key == K_VALUE)
+            r = 4;
+        if ((pic_kind(kind) && f->key == K_CHIP) || (ioapic_kind(kind) && f->key == K_IOAPIC))
+            r = 4;
+        /* an MSI write's data carries the vector (its "vector" may be a table index) */
+        if (msi_like && f->key == K_DATA)
             r = 4;
         if (r <= rank[slot])
             continue;
@@ -1172,6 +1214,10 @@ static int load_event(struct loader *L, uint64_t off)
             e.unit = (int16_t)iv;
             if (iv >= 0)
                 e.flags |= TEF_HAS_UNIT;
+            if (f->key == K_CPU || f->key == K_SRC_CPU)
+                e.xflags |= TEX_UNIT_CPU;
+            else
+                e.xflags &= (uint16_t)~TEX_UNIT_CPU;
             break;
         case S_A: case S_B: case S_C:
             if (f->key == K_TRIGGER && v->type == V_STR) {
@@ -1245,20 +1291,20 @@ static int load_event(struct loader *L, uint64_t off)
         else if (!(e.flags & TEF_HAS_C)) missing = "level";
         break;
     case TK_IRQ_ENTER: case TK_IRQ_EXIT:
-        if (!(e.flags & TEF_HAS_UNIT)) missing = "cpu";
+        if (!(e.xflags & TEX_UNIT_CPU) || e.unit < 0) missing = "cpu";
         else if (!(e.flags & TEF_HAS_B)) missing = "vector";
         break;
     case TK_HANDLER_ENTER: case TK_HANDLER_EXIT: case TK_BH_ENTER: case TK_BH_EXIT: case TK_LEVEL:
     case TK_LAPIC_ACCEPT: case TK_LAPIC_EOI: case TK_LAPIC_INTA:
-        if (!(e.flags & TEF_HAS_UNIT)) missing = "cpu";
+        if (!(e.xflags & TEX_UNIT_CPU) || e.unit < 0) missing = "cpu";
         break;
     case TK_PIC_IRR: case TK_PIC_ISR:
-        if (!(e.flags & TEF_HAS_UNIT)) missing = "chip";
+        if (!(e.flags & TEF_HAS_UNIT) || (e.xflags & TEX_UNIT_CPU) || e.unit > 1) missing = "chip";
         else if (!(e.flags & TEF_HAS_A)) missing = "ir";
         else if (!(e.flags & TEF_HAS_B)) missing = "value";
         break;
     case TK_PIC_EOI: case TK_PIC_SPURIOUS: case TK_PIC_IMR: case TK_PIC_ELCR:
-        if (!(e.flags & TEF_HAS_UNIT)) missing = "chip";
+        if (!(e.flags & TEF_HAS_UNIT) || (e.xflags & TEX_UNIT_CPU) || e.unit > 1) missing = "chip";
         break;
     default:
         break;
@@ -1340,6 +1386,7 @@ static struct trace *trace_new(const char *name)
     snprintf(tr->path, sizeof tr->path, "%s", name);
     tr->fd = -1;
     tr->blk_first = TRACE_NONE;
+    tr->idx_first = TRACE_NONE;
     tr->nstr = 1;               /* id 0 = "" */
     tr->strslots = 1024;
     tr->stroff = calloc(tr->strslots, sizeof *tr->stroff);
@@ -1373,7 +1420,6 @@ static int finish(struct loader *L)
         tr->t_last = tr->t[tr->n - 1];
         tr->has_end = tr->ev[tr->n - 1].kind == TK_END;
     }
-    /* the name table always has an overflow entry at the end (unused normally) */
     return derive(tr, L->err, L->errlen);
 }
 
@@ -1418,7 +1464,7 @@ struct trace *trace_open_mem(const char *name, const char *data, size_t len, uns
     tr->blk[len] = 0;
     tr->blk_len = len;
     tr->blk_cap = len + 1;
-    tr->blk_first = TRACE_NONE - 1;     /* marks "whole file in memory" */
+    tr->in_memory = true;
     size_t pos = 0;
     int rc = 0;
     while (pos < len) {
@@ -1592,19 +1638,20 @@ int trace_event_text(struct trace *tr, uint32_t i, char *buf, size_t len)
     if (!tr || i >= tr->n || len == 0)
         return -1;
     uint32_t b = i / TRACE_OFF_STRIDE;
+    uint32_t first = b * TRACE_OFF_STRIDE;
     if (b >= tr->noff)
         return -1;
     const char *base;
     size_t avail;
-    if (tr->blk_first == TRACE_NONE - 1) {
-        /* in memory: scan from the block's offset */
+    if (tr->in_memory) {
         base = tr->blk + tr->off[b];
         avail = tr->blk_len - tr->off[b];
     } else {
-        uint32_t first = b * TRACE_OFF_STRIDE;
         if (tr->blk_first != first) {
+            /* read the block: enough bytes for its lines */
             size_t want = 8192;
             tr->blk_first = TRACE_NONE;
+            tr->idx_first = TRACE_NONE;
             for (;;) {
                 if (want + 1 > tr->blk_cap) {
                     char *nb = realloc(tr->blk, want + 1);
@@ -1617,9 +1664,8 @@ int trace_event_text(struct trace *tr, uint32_t i, char *buf, size_t len)
                 if (r < 0)
                     return -1;
                 tr->blk_len = (size_t)r;
-                /* enough lines? */
                 unsigned lines = 0;
-                for (size_t k = 0, ls = 0; k < tr->blk_len; k++)
+                for (size_t k = 0, ls = 0; k < tr->blk_len && lines < TRACE_OFF_STRIDE; k++)
                     if (tr->blk[k] == '\n') {
                         if (!blank(tr->blk + ls, k - ls))
                             lines++;
@@ -1635,28 +1681,36 @@ int trace_event_text(struct trace *tr, uint32_t i, char *buf, size_t len)
         base = tr->blk;
         avail = tr->blk_len;
     }
-    /* walk non-blank lines to event i */
-    uint32_t k = b * TRACE_OFF_STRIDE;
-    size_t pos = 0;
-    while (pos < avail) {
-        const char *nl = memchr(base + pos, '\n', avail - pos);
-        size_t n = nl ? (size_t)(nl - (base + pos)) : avail - pos;
-        if (!blank(base + pos, n)) {
-            if (k == i) {
-                while (n && (base[pos + n - 1] == '\r'))
-                    n--;
-                size_t m = n < len - 1 ? n : len - 1;
-                memcpy(buf, base + pos, m);
-                buf[m] = 0;
-                return (int)m;
+    if (tr->idx_first != first) {
+        /* index the block's non-blank lines once */
+        unsigned k = 0;
+        size_t pos = 0;
+        while (pos < avail && k < TRACE_OFF_STRIDE) {
+            const char *nl = memchr(base + pos, '\n', avail - pos);
+            size_t n = nl ? (size_t)(nl - (base + pos)) : avail - pos;
+            if (!blank(base + pos, n)) {
+                size_t m = n;
+                while (m && base[pos + m - 1] == '\r')
+                    m--;
+                tr->blk_line[k] = (uint32_t)(pos > UINT32_MAX ? UINT32_MAX : pos);
+                tr->blk_llen[k] = (uint32_t)(m > UINT32_MAX ? UINT32_MAX : m);
+                k++;
             }
-            k++;
+            if (!nl)
+                break;
+            pos += n + 1;
         }
-        if (!nl)
-            break;
-        pos += n + 1;
+        tr->idx_first = first;
+        tr->idx_n = k;
     }
-    return -1;
+    uint32_t k = i - first;
+    if (k >= tr->idx_n)
+        return -1;
+    size_t n = tr->blk_llen[k];
+    size_t m = n < len - 1 ? n : len - 1;
+    memcpy(buf, base + tr->blk_line[k], m);
+    buf[m] = 0;
+    return (int)m;
 }
 
 /* ---- searching ------------------------------------------------------------- */
@@ -1801,17 +1855,35 @@ static void span_close(struct trace *tr, unsigned cpu, int kind, unsigned row, u
 }
 
 /* Parses the wire destinations the tools know. */
-static void parse_dst(const char *d, int *pic_input, int *ioapic, int *pin, int *cpu_intr)
+static void parse_dst(const struct trace *tr, const char *d, struct trace_wire *w, int *ioapic, int *pin)
 {
-    *pic_input = *ioapic = *pin = *cpu_intr = -1;
-    unsigned n;
+    w->pic_input = w->cpu_intr = w->cpu_in = w->cpu_pin = -1;
+    w->gsi = -1;
+    *ioapic = *pin = -1;
+    unsigned n, m;
     char tail[8];
     if (sscanf(d, "pic.master.ir%u%1s", &n, tail) == 1 && n < 8) {
-        *pic_input = (int)n;
+        w->pic_input = (int)n;
     } else if (sscanf(d, "pic.slave.ir%u%1s", &n, tail) == 1 && n < 8) {
-        *pic_input = 8 + (int)n;
+        w->pic_input = 8 + (int)n;
     } else if (sscanf(d, "cpu%u.intr%1s", &n, tail) == 1 && n < MAX_CPUS) {
-        *cpu_intr = (int)n;
+        w->cpu_intr = w->cpu_in = (int)n;
+        w->cpu_pin = 0;
+    } else if (sscanf(d, "lapic%u.lint%u%1s", &n, &m, tail) == 2 && n < MAX_CPUS && m < 2) {
+        w->cpu_in = (int)n;
+        w->cpu_pin = 1 + (int)m;
+    } else if (strncmp(d, "gsi", 3) == 0 && d[3] >= '0' && d[3] <= '9') {
+        char *e;
+        unsigned long long g = strtoull(d + 3, &e, 10);
+        if (*e || g > 0xffffffffull)
+            return;
+        w->gsi = (int64_t)g;
+        for (unsigned k = 0; k < tr->hdr.nioapics; k++)
+            if (g >= tr->hdr.ioapic[k].gsi_base && g < (uint64_t)tr->hdr.ioapic[k].gsi_base + tr->hdr.ioapic[k].pins) {
+                *ioapic = (int)k;
+                *pin = (int)(g - tr->hdr.ioapic[k].gsi_base);
+                break;
+            }
     } else if (strncmp(d, "ioapic", 6) == 0) {
         const char *p = d + 6;
         unsigned io = 0;
@@ -1836,6 +1908,13 @@ static void parse_dst(const char *d, int *pic_input, int *ioapic, int *pin, int 
         *ioapic = (int)io;
         *pin = (int)pn;
     }
+}
+
+int trace_pin(const struct trace *tr, int ioapic, int pin)
+{
+    if (ioapic < 0 || ioapic > 255 || pin < 0 || pin > 255 || !tr->pin_index)
+        return -1;
+    return tr->pin_index[ioapic * 256 + pin];
 }
 
 static int pin_of(struct trace *tr, int ioapic, int pin)
@@ -1874,6 +1953,7 @@ static int derive(struct trace *tr, char *err, size_t errlen)
     uint32_t *dev_of_str = calloc(tr->nstr, sizeof *dev_of_str);     /* device index + 1 */
     uint32_t vec_cause[256], pic_rise[16];
     struct wmap wm = { 0 };
+    uint8_t *name_ioapic = NULL;
     int rc = -1;
     if (!tr->spans || !tr->cpu_ev || !tr->cpu_nev || !dc || !cpu_cause || !dev_of_str)
         goto oom;
@@ -1884,6 +1964,41 @@ static int derive(struct trace *tr, char *err, size_t errlen)
     for (unsigned i = 0; i < 16; i++)
         pic_rise[i] = TRACE_NONE;
 
+    /* other events of the I/O APIC (ioapic_coalesced, ioapic_dropped, ...) */
+    name_ioapic = calloc(tr->nnames + 1, 1);
+    if (!name_ioapic)
+        goto oom;
+    /* bit 0: other events of the I/O APIC; bit 1: of the MSI capabilities
+     * (msi_send, msix_send, ...: a message written, like `msi`) */
+    for (uint32_t k = 0; k < tr->nnames; k++) {
+        const char *nm = trace_string(tr, tr->names[k]);
+        name_ioapic[k] = (uint8_t)((strncmp(nm, "ioapic_", 7) == 0 ? 1 : 0) |
+                                   (strncmp(nm, "msi", 3) == 0 && strstr(nm, "send") ? 2 : 0));
+    }
+    /* without the header's I/O APIC layout: the pins each I/O APIC shows in
+     * the trace (the guest programs every entry at boot), at least 24, GSI
+     * ranges consecutive as the scenario defaults are */
+    if (!tr->hdr.ioapic_layout) {
+        int maxpin[8];
+        for (unsigned k = 0; k < 8; k++)
+            maxpin[k] = -1;
+        for (uint32_t i = 0; i < tr->n; i++) {
+            const struct trace_ev *e = &tr->ev[i];
+            if ((ioapic_kind(e->kind) || (e->kind == TK_OTHER && (name_ioapic[e->name] & 1))) && (e->flags & TEF_HAS_A)) {
+                int io = e->unit < 0 ? 0 : e->unit;
+                if (io < 8 && e->a < 256 && e->a > maxpin[io])
+                    maxpin[io] = e->a;
+            }
+        }
+        uint32_t base = 0;
+        for (unsigned k = 0; k < 8; k++) {
+            uint32_t pins = maxpin[k] + 1 > 24 ? (uint32_t)maxpin[k] + 1 : 24;
+            tr->hdr.ioapic[k].gsi_base = base;
+            tr->hdr.ioapic[k].pins = pins;
+            base += pins;
+        }
+        tr->hdr.nioapics = 8;
+    }
     /* pass 1: counts per CPU, devices, wires, pins */
     uint32_t devcap = 0;
     tr->nwires = 1;
@@ -1914,13 +2029,13 @@ static int derive(struct trace *tr, char *err, size_t errlen)
         if (k == TK_LAPIC_ACCEPT || k == TK_LAPIC_EOI || k == TK_LAPIC_TPR || k == TK_IPI || k == TK_LAPIC_INTA ||
             k == TK_LAPIC_SPURIOUS || k == TK_LAPIC_TIMER)
             tr->has_lapic = true;
-        if (ioapic_kind(k)) {
+        if (ioapic_kind(k) || (k == TK_OTHER && (name_ioapic[e->name] & 1))) {
             tr->has_ioapic = true;
             if ((e->flags & TEF_HAS_A) && note_pin(tr, e->unit < 0 ? 0 : e->unit, e->a) < 0)
                 goto oom;
         }
         if ((k == TK_PIC_IRR || k == TK_PIC_ISR || k == TK_PIC_EOI || k == TK_PIC_SPURIOUS) && e->a >= 0 &&
-            e->a < 8 && e->unit >= 0)
+            e->a < 8 && e->unit >= 0 && e->unit < 2)
             tr->pic_used[e->unit * 8 + e->a] = true;
         if (k == TK_LINE) {
             uint64_t key = (uint64_t)e->s << 32 | e->s2;
@@ -1942,7 +2057,7 @@ static int derive(struct trace *tr, char *err, size_t errlen)
                 wi->src = e->s;
                 wi->dst = e->s2;
                 int io, pin;
-                parse_dst(trace_str(tr, e->s2), &wi->pic_input, &io, &pin, &wi->cpu_intr);
+                parse_dst(tr, trace_string(tr, e->s2), wi, &io, &pin);
                 wi->ioapic_pin = -1;
                 if (io >= 0) {
                     if (note_pin(tr, io, pin) < 0)
@@ -2030,7 +2145,7 @@ static int derive(struct trace *tr, char *err, size_t errlen)
             break;
         }
         case TK_PIC_ISR:
-            if (e->b && e->a >= 0 && e->a < 8) {
+            if (e->b && e->a >= 0 && e->a < 8 && e->unit >= 0 && e->unit < 2) {
                 int input = e->unit * 8 + e->a;
                 /* a slave request also sets the master's cascade input 2:
                  * the slave's input is the cause */
@@ -2048,6 +2163,10 @@ static int derive(struct trace *tr, char *err, size_t errlen)
         }
         case TK_MSI:
             if (e->flags & TEF_HAS_B)
+                vec_cause[e->b & 0xff] = i;
+            break;
+        case TK_OTHER:
+            if ((name_ioapic[e->name] & 2) && (e->flags & TEF_HAS_B))
                 vec_cause[e->b & 0xff] = i;
             break;
         case TK_IPI:
@@ -2197,8 +2316,7 @@ static int derive(struct trace *tr, char *err, size_t errlen)
         }
     }
     free(pin_rise);
-    /* device-to-vector fallback: a device with a wire into an 8259 input whose
-     * interrupt was never matched keeps -1 */
+    /* a device whose interrupts were never matched keeps vector -1 */
     rc = 0;
     goto out;
 oom2:
@@ -2206,6 +2324,7 @@ oom2:
 oom:
     snprintf(err, errlen, "%s: out of memory", tr->path);
 out:
+    free(name_ioapic);
     free(dc);
     free(cpu_cause);
     tr->dev_of_str = dev_of_str;

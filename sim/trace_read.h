@@ -36,7 +36,7 @@ enum trace_kind {
     TK_INTR_REQUEST, TK_INTR_RELEASE, TK_INTR_DISABLE, TK_INTR_ENABLE, TK_INTR_UNHANDLED,
     TK_INTR_SPURIOUS, TK_INTR_SPURIOUS_DISABLE, TK_INTR_STRAY, TK_INTR_MIGRATE, TK_INTR_REPLAY,
     TK_INTR_ERROR,
-    TK_BOOT, TK_VIOLATION, TK_EXPECT, TK_END, TK_MARK,
+    TK_BOOT, TK_VIOLATION, TK_EXPECT, TK_END, TK_MARK, TK_CHECK,
     TK_COUNT
 };
 
@@ -47,14 +47,16 @@ bool trace_kind_has_cpu(int kind);
 /* Field slots of struct trace_ev.  The same JSON key always lands in the
  * same slot, whatever the event; the event's kind says what it means:
  *   unit: cpu | src_cpu | chip (master 0, slave 1) | ioapic
- *   a:    irq | ir | pin | gsi | addr (low 32 bits)
+ *   a:    irq | ir | pin | gsi | addr (low 32 bits); for `line`: the wire index
  *   b:    vector | value | data | tpr | remote_irr
  *   c:    level | depth | dest | dst_cpu | trigger (1 level, 0 edge)
  *   s:    driver | device | src | invariant | name | label
  *   s2:   dst | action | detail | mode | shorthand
  *   flags: TEF_TRUE (result / ok), TEF_BROADCAST, TEF_SHARED
- * a, b and c keep the low 32 bits of the JSON integer; the full value is in
- * the event's text. */
+ * Where two keys of one event meet in a slot, the first listed wins, except:
+ * a controller event's unit is its chip / ioapic, ioapic_entry's b is its
+ * value, and an MSI event's b (msi, msi*_send) is its data.  a, b and c keep
+ * the low 32 bits of the JSON integer; the full value is in the event's text. */
 enum {
     TEF_TRUE = 1u << 0,
     TEF_BROADCAST = 1u << 1,
@@ -66,14 +68,18 @@ enum {
     TEF_HAS_BOOL = 1u << 7,
 };
 
+enum {
+    TEX_UNIT_CPU = 1u << 0,     /* unit came from "cpu" or "src_cpu" */
+};
+
 struct trace_ev {
     uint16_t name;      /* index into trace->names */
     uint8_t kind;       /* enum trace_kind */
     uint8_t flags;      /* TEF_* */
     int16_t unit;       /* -1 when absent */
-    uint16_t wire;      /* TK_LINE: index into trace->wires (0 = none) */
+    uint16_t xflags;    /* TEX_* */
     int32_t a, b, c;
-    uint32_t s, s2;     /* string ids (0 = absent): trace_str() */
+    uint32_t s, s2;     /* string ids (0 = absent): trace_string() */
 };
 
 #define TRACE_NONE UINT32_MAX
@@ -81,7 +87,8 @@ struct trace_ev {
 /* Per-CPU nesting spans.  A CPU's spans of one (kind, row) never overlap
  * and are sorted by time, so a renderer can binary-search them per pixel. */
 enum trace_span_kind { TSPAN_IRQ, TSPAN_TOP, TSPAN_BH, TSPAN_KINDS };
-#define TRACE_ROWS 4            /* rows 1..3 (3 = "3 or deeper"); row 0 is task level */
+#define TRACE_ROWS 4            /* rows 1..3: frames at depth 1..3 (deeper ones are counted in
+                                   max_depth, not kept); row 0, task level, has no spans */
 
 enum {
     TSF_OPEN = 1u << 0,         /* not closed in the trace: ends at the last event */
@@ -111,8 +118,10 @@ struct trace_wire {
     uint32_t *ch;               /* event indexes of its level changes, in order */
     uint32_t nch, cap;
     int pic_input;              /* dst is pic.master.irN (N) or pic.slave.irN (8+N), else -1 */
-    int ioapic_pin;             /* dst names an I/O APIC input: index into pins[], else -1 */
+    int ioapic_pin;             /* dst is an I/O APIC input (gsiN, ioapicK.pinN): index into pins[], else -1 */
+    int64_t gsi;                /* dst is gsiN: N, else -1 */
     int cpu_intr;               /* dst is cpuN.intr (N), else -1 */
+    int cpu_in, cpu_pin;        /* dst is a CPU input: cpuN.intr (N, 0), lapicN.lint0 (N, 1), lapicN.lint1 (N, 2); -1 */
     int device;                 /* src is a device: index into devices[], else -1 */
 };
 
@@ -136,9 +145,16 @@ struct trace_header {
     unsigned cpus;
     uint64_t clock_hz;          /* 0 when absent */
     uint64_t until;
+    /* I/O APIC GSI ranges, from the header's "ioapics": [{"gsi_base", "pins"}]
+     * when present; else the scenario defaults (24 pins each, consecutive) */
+    unsigned nioapics;
+    struct { uint32_t gsi_base, pins; } ioapic[8];
+    bool ioapic_layout;
 };
 
 struct trace_ckpt;
+
+#define TRACE_OFF_STRIDE 64     /* events per block of the sparse line-offset index */
 
 struct trace {
     char path[4096];
@@ -188,16 +204,17 @@ struct trace {
     int fd;
     uint64_t *off;
     uint32_t noff;
-    char *blk;                  /* cached block of lines */
+    char *blk;                  /* cached block of lines (or, for trace_open_mem, the whole text) */
     size_t blk_len, blk_cap;
+    bool in_memory;
     uint32_t blk_first;         /* event index of the cached block, TRACE_NONE */
-    uint32_t blk_line[64 + 1];
+    uint32_t idx_first;         /* event index of the indexed block, TRACE_NONE */
+    uint32_t idx_n;
+    uint32_t blk_line[TRACE_OFF_STRIDE], blk_llen[TRACE_OFF_STRIDE];   /* line starts and lengths in it */
 
     /* state checkpoints */
     struct trace_ckpt *ck;
 };
-
-#define TRACE_OFF_STRIDE 64
 
 enum {
     TRACE_LENIENT = 1u << 0,    /* keep the events before the first bad line */
@@ -211,7 +228,7 @@ struct trace *trace_open_mem(const char *name, const char *data, size_t len, uns
                              char *err, size_t errlen);
 void trace_close(struct trace *tr);
 
-const char *trace_str(const struct trace *tr, uint32_t id);
+const char *trace_string(const struct trace *tr, uint32_t id);
 /* String id of s, or 0 when the trace never mentions it. */
 uint32_t trace_find_str(const struct trace *tr, const char *s);
 const char *trace_ev_name(const struct trace *tr, uint32_t i);
@@ -230,6 +247,8 @@ static inline const struct trace_span_list *trace_spans(const struct trace *tr, 
 }
 /* First span in l with t1 > T (or t1 == T for zero-length spans at T). */
 uint32_t trace_span_lower(const struct trace_span_list *l, uint64_t T);
+/* Index into pins[] of I/O APIC input (ioapic, pin), -1 when the trace has none. */
+int trace_pin(const struct trace *tr, int ioapic, int pin);
 /* Level of wire w at time T (after the events at T): 0/1, -1 before its first change. */
 int trace_wire_level_at(const struct trace *tr, uint32_t w, uint64_t T);
 

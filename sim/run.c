@@ -23,6 +23,17 @@ static char *trace_header(const struct scenario *s)
     cJSON_AddStringToObject(h, "platform", s->machine.platform == SCN_PLATFORM_PIC ? "pic" : "apic");
     cJSON_AddNumberToObject(h, "clock_hz", (double)s->machine.clock_hz);
     cJSON_AddNumberToObject(h, "until", (double)s->until);
+    if (s->machine.nioapics) {
+        cJSON *arr = cJSON_AddArrayToObject(h, "ioapics");
+        for (unsigned k = 0; arr && k < s->machine.nioapics; k++) {
+            cJSON *io = cJSON_CreateObject();
+            if (!io)
+                break;
+            cJSON_AddNumberToObject(io, "gsi_base", s->machine.ioapics[k].gsi_base);
+            cJSON_AddNumberToObject(io, "pins", s->machine.ioapics[k].pins);
+            cJSON_AddItemToArray(arr, io);
+        }
+    }
     char *text = cJSON_PrintUnformatted(h);
     cJSON_Delete(h);
     return text;

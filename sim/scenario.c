@@ -2295,8 +2295,11 @@ static int load_handler(struct ctx *c, const cJSON *obj, unsigned idx)
 
     if (check_object(c, obj, keys, N_OF(keys), "key") < 0)
         return -1;
-    if (get_hex(c, obj, "vector", true, SCN_MIN_VECTOR, SCN_MAX_VECTOR, 0, &v, NULL) < 0)
+    if (get_hex(c, obj, "vector", true, SCN_NMI_VECTOR, SCN_MAX_VECTOR, 0, &v, NULL) < 0)
         return -1;
+    if (v != SCN_NMI_VECTOR && v < SCN_MIN_VECTOR)
+        return err_member(c, obj, "vector", "must be 2 (the NMI) or %d..%d, got %llu", SCN_MIN_VECTOR,
+                          SCN_MAX_VECTOR, (unsigned long long)v);
     for (unsigned k = 0; k < idx; k++)
         if (c->s->handlers[k].vector == v)
             return err_member(c, obj, "vector", "vector %u already has a handler (guest.handlers[%u]); put its ops "

@@ -46,7 +46,8 @@
 #define SCN_MAX_IPIS         16                     /* guest.ipis */
 #define SCN_MIN_VECTOR       16                     /* script handlers: vectors 16..255 */
 #define SCN_MAX_VECTOR       255
-#define SCN_MAX_HANDLERS     (SCN_MAX_VECTOR - SCN_MIN_VECTOR + 1)
+#define SCN_NMI_VECTOR       2                      /* script handlers may also take the NMI */
+#define SCN_MAX_HANDLERS     (SCN_MAX_VECTOR - SCN_MIN_VECTOR + 2)
 #define SCN_MMIO_WINDOW      0x1000                 /* each LAPIC / I/O APIC MMIO window: 4 KiB, aligned */
 #define SCN_TESTDEV_PORT     0x2000                 /* pc-testdev: a write to port 0x2000+n drives GSI n */
 #define SCN_MAX_PORT         0xFFFF

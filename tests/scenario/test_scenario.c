@@ -1300,7 +1300,9 @@ static struct text apic_limits_scenario(int what, unsigned extra)
         put(&t, "%s{\"isa\": %u, \"gsi\": %u}", i ? "," : "", i % 16, i);
     put(&t, "]},\n\"guest\": {\"mode\": \"script\", \"handlers\": [");
     for (unsigned i = 0; i < nhan; i++) {
-        put(&t, "%s{\"vector\": %u, \"ops\": [", i ? ",\n" : "", SCN_MIN_VECTOR + i % SCN_MAX_HANDLERS);
+        unsigned slot = i % SCN_MAX_HANDLERS; /* the NMI, then 16..255 */
+        put(&t, "%s{\"vector\": %u, \"ops\": [", i ? ",\n" : "",
+            slot == 0 ? SCN_NMI_VECTOR : SCN_MIN_VECTOR + slot - 1);
         for (unsigned k = 0; k < (i == 0 ? nops : 1); k++)
             put(&t, "%s{\"op\": \"mmio_write\", \"addr\": \"0xFEE000B0\", \"value\": 0}", k ? "," : "");
         put(&t, "]}");
@@ -1330,7 +1332,7 @@ Test(scenario, apic_limits)
         ": machine.ioapics[8]: too many I/O APICs: at most 8",
         ": machine.ioapics[0].pins: must be 1..240, got 241",
         ": machine.overrides[16]: too many overrides: at most 16",
-        ": guest.handlers[240]: too many handlers: at most 240",
+        ": guest.handlers[241]: too many handlers: at most 241",
         ": guest.handlers[0].ops[1024]: too many ops: at most 1024",
         ": machine.cpus: must be 1..256, got 257",
     };
@@ -1562,7 +1564,7 @@ static const struct bad_case bad_cases[] = {
       "op \"release\" is a call into the intr core: it needs guest mode \"intr\" (this guest is" },
     { "script_op_unknown.json", "9:15: guest.programs[0].ops[0].op: ",
       "must be \"cli\", \"sti\", \"work\", \"hlt\", \"wait\", \"mmio_write\", \"mmio_read\", \"port_write\"," },
-    { "handler_vector_range.json", "7:31: guest.handlers[0].vector: ", "must be 16..255, got 15" },
+    { "handler_vector_range.json", "7:31: guest.handlers[0].vector: ", "must be 2 (the NMI) or 16..255, got 15" },
     { "handler_vector_dup.json", "7:60: guest.handlers[1].vector: ",
       "vector 32 already has a handler (guest.handlers[0]); put its ops together" },
     { "handler_at.json", "7:46: guest.handlers[0].ops[0]: ",

@@ -27,8 +27,34 @@ static const char *const dm_names[8] = { "fixed", "lowest", "smi", "remote_read"
 struct bus_msg {
     struct sim_machine *m;
     struct apic_msg msg;
-    int ioapic;          /* sender, for the trace; -1 for a Local APIC */
+    struct bus_msg *next_free;
 };
+
+/* Messages in flight come from a pool the machine owns: no allocation per
+ * message, and whatever is still queued when the run ends is freed with
+ * the machine. */
+#define BUS_MSG_CHUNK 64
+
+static struct bus_msg *bus_msg_get(struct sim_machine *m)
+{
+    if (!m->msg_free) {
+        struct bus_msg *chunk = calloc(BUS_MSG_CHUNK, sizeof(*chunk));
+        void **chunks = realloc(m->msg_chunks, (m->nmsg_chunks + 1) * sizeof(*chunks));
+        if (!chunk || !chunks) {
+            fprintf(stderr, "intrsim: out of memory\n");
+            abort();
+        }
+        chunks[m->nmsg_chunks++] = chunk;
+        m->msg_chunks = chunks;
+        for (unsigned i = 0; i < BUS_MSG_CHUNK; i++) {
+            chunk[i].next_free = m->msg_free;
+            m->msg_free = &chunk[i];
+        }
+    }
+    struct bus_msg *b = m->msg_free;
+    m->msg_free = b->next_free;
+    return b;
+}
 
 static void trace_dropped(struct sim_machine *m, const struct apic_msg *msg)
 {
@@ -77,8 +103,11 @@ void sim_apic_route(struct sim_machine *m, const struct apic_msg *msg)
 static void bus_event(void *opaque, uint64_t arg)
 {
     struct bus_msg *b = opaque;
-    sim_apic_route(b->m, &b->msg);
-    free(b);
+    struct sim_machine *m = b->m;
+    struct apic_msg msg = b->msg;
+    b->next_free = m->msg_free;
+    m->msg_free = b;
+    sim_apic_route(m, &msg);
 }
 
 /* Even with zero latency the message is queued for the current cycle: the
@@ -86,11 +115,7 @@ static void bus_event(void *opaque, uint64_t arg)
  * boundary comes after the delivery (phase MODEL runs before phase CPU). */
 void sim_apic_send(struct sim_machine *m, const struct apic_msg *msg, uint64_t latency)
 {
-    struct bus_msg *b = malloc(sizeof(*b));
-    if (!b) {
-        fprintf(stderr, "intrsim: out of memory\n");
-        abort();
-    }
+    struct bus_msg *b = bus_msg_get(m);
     b->m = m;
     b->msg = *msg;
     sim_schedule(&m->eng, m->eng.now + latency, SIM_PHASE_MODEL, bus_event, b, 0);
@@ -585,6 +610,12 @@ void sim_apic_settle_lines(struct sim_machine *m)
 
 void sim_apic_free(struct sim_machine *m)
 {
+    for (unsigned i = 0; i < m->nmsg_chunks; i++)
+        free(m->msg_chunks[i]);
+    free(m->msg_chunks);
+    m->msg_chunks = NULL;
+    m->nmsg_chunks = 0;
+    m->msg_free = NULL;
     free(m->lapics);
     free(m->timer_gen);
     free(m->apic_scratch);

@@ -348,8 +348,12 @@ static void guest_run(struct sim_cpu *cpu)
         guest_run_op(g, &ops[i]);
     }
     free(ops);
-    for (;;)
+    /* the kernel's idle loop: deferred bottom-half work first, then hlt */
+    for (;;) {
+        while (intr_run_deferred())
+            ;
         hal_safe_halt();
+    }
 }
 
 /* An application processor, started by the STARTUP IPI the core sent. */
@@ -473,7 +477,7 @@ void hal_trace(const struct hal_trace *t)
     case HAL_TR_BH_EXIT: ev = "bh_exit"; break;
     case HAL_TR_INTR_REQUEST: ev = "intr_request"; break;
     case HAL_TR_INTR_RELEASE: ev = "intr_release"; break;
-    case HAL_TR_INTR_DISABLE: ev = "intr_disable"; break;
+    case HAL_TR_INTR_DISABLE: ev = t->arg2 == 1 ? "intr_lazy_mask" : "intr_disable"; break;
     case HAL_TR_INTR_ENABLE: ev = "intr_enable"; break;
     case HAL_TR_INTR_UNHANDLED: ev = "intr_unhandled"; break;
     case HAL_TR_INTR_SPURIOUS_DISABLE: ev = "intr_spurious_disable"; break;

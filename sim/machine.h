@@ -74,6 +74,8 @@ struct sim_gsi {
     bool used;
 };
 
+struct bus_msg;
+
 struct sim_ioapic_ctx {
     struct sim_machine *m;
     int index;
@@ -156,6 +158,9 @@ struct sim_machine {
     lapic_t *lapics;
     uint64_t *timer_gen;
     lapic_t **apic_scratch;
+    struct bus_msg *msg_free;  /* pool of APIC-bus messages in flight */
+    void **msg_chunks;
+    unsigned nmsg_chunks;
     enum lapic_lowest_rule lowest_rule;
     unsigned lowest_rr;
     unsigned nioapics;

@@ -53,7 +53,7 @@ static const char *const k_event_names[] = {
     "mark", "ioapic_irr", "lapic_timer", "lapic_error", "init", "sipi", "cpu_online",
     /* state changes the trace carries for reconstruction, and drops */
     "pic_imr", "pic_elcr", "lapic_tpr", "lapic_coalesced", "lapic_rejected", "apic_dropped",
-    "ioapic_dropped", "ioapic_coalesced", "ioapic_entry", "check",
+    "ioapic_dropped", "ioapic_coalesced", "ioapic_entry", "check", "intr_lazy_mask",
     /* added with PCI devices */
     "msi_pending", "msi_dropped", "msi_invalid", "pci_config",
 };

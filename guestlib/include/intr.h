@@ -181,15 +181,51 @@ int  intr_send_ipi(unsigned cpu, int ipi);
 int  intr_send_ipi_all(int ipi, bool include_self);
 
 /* Logical disable/enable of a line (nests); distinct from the hardware mask.
- * intr_disable_irq() masks the line on the first disable and then waits for
- * a handler of the line still running on another CPU (never for one on the
- * calling CPU, so a handler may disable its own line).  The _nosync variant
- * does not wait.  intr_enable_irq() unmasks on the last enable and replays an
- * edge that arrived while the line was disabled; an enable at depth 0 is
- * refused with -INTR_EINVAL. */
+ * intr_disable_irq() marks the line disabled and then waits for a handler of
+ * the line still running on another CPU (never for one on the calling CPU,
+ * so a handler may disable its own line).  The _nosync variant does not
+ * wait.  How the first disable treats the controller is the line's disable
+ * mode (intr_set_disable_mode()):
+ * - INTR_DISABLE_LAZY (the default, Linux's): the line stays unmasked.  An
+ *   interrupt that arrives while it is disabled masks it at the controller
+ *   then (traced as HAL_TR_INTR_DISABLE with arg2 = 1) and is recorded
+ *   pending; the last intr_enable_irq() unmasks and replays a pending edge:
+ *   by a hardware retrigger where there is one (APIC platform: a fixed IPI
+ *   with the line's vector to the line's CPU), else by running its handlers
+ *   at once with interrupts disabled (software resend).  A level line is
+ *   never replayed: the unmask delivers it again if the device still holds
+ *   it.  Replays are traced HAL_TR_INTR_REPLAY (arg 1: retrigger, 0: resend).
+ * - INTR_DISABLE_MASK_AT_ONCE: the first disable masks the line; what
+ *   arrives meanwhile is dropped (nothing pending, no replay).
+ * intr_enable_irq() unmasks on the last enable; an enable at depth 0 is
+ * refused with -INTR_EINVAL and traced (HAL_TR_INTR_ERROR "unbalanced
+ * enable"). */
 int  intr_disable_irq(unsigned pin);
 int  intr_disable_irq_nosync(unsigned pin);
 int  intr_enable_irq(unsigned pin);
+
+enum intr_disable_mode { INTR_DISABLE_LAZY = 0, INTR_DISABLE_MASK_AT_ONCE = 1 };
+/* pin: one line (its own mode until the next intr_init(); changing a
+ * disabled line to MASK_AT_ONCE masks it now and drops what is pending), or
+ * INTR_DISABLE_MODE_DEFAULT: the mode of every line without its own (kept
+ * across intr_init(), like a boot option).  -INTR_EINVAL for a bad pin or
+ * mode, -INTR_ENODEV before intr_init() for a single pin. */
+#define INTR_DISABLE_MODE_DEFAULT (~0u)
+int  intr_set_disable_mode(unsigned pin, enum intr_disable_mode mode);
+
+/* The "nobody cared" detector (Linux's note_interrupt).  Per line every
+ * `window` interrupts (default 100000) the unhandled ones are compared with
+ * `limit` (default 99900): more than that disables the line (depth + 1,
+ * masked at once), traced HAL_TR_INTR_SPURIOUS_DISABLE with the handler
+ * names joined by ',' as name, counted in intr_irq_info().spurious_disables.
+ * An unhandled interrupt more than `reset_gap_cycles` (hal_now(); default
+ * INTR_SPURIOUS_RESET_GAP, 0: never) after the previous unhandled one
+ * restarts the unhandled count at 1: rare misses are not a storm.  The next
+ * intr_request_irq() on the line (a new sharer) enables it again.
+ * window 0 or limit >= window: -INTR_EINVAL, nothing changed.  Kept across
+ * intr_init(). */
+#define INTR_SPURIOUS_RESET_GAP 100000000ull   /* 100 ms at 1 GHz (Linux: HZ/10) */
+int  intr_set_spurious_thresholds(uint32_t window, uint32_t limit, uint64_t reset_gap_cycles);
 
 /* Wait until no handler of the line runs on another CPU. */
 int  intr_synchronize_irq(unsigned pin);
@@ -200,6 +236,33 @@ int  intr_synchronize_irq(unsigned pin);
 typedef void (*intr_bh_fn)(void);
 void intr_register_bottom_half_l1(intr_bh_fn fn);
 void intr_register_bottom_half_l2(intr_bh_fn fn);
+
+/* A level-1 bottom half that says whether it has more work (returns true:
+ * call me again).  Replaces the one of intr_register_bottom_half_l1() (and
+ * that one replaces it; NULL unregisters).  At every interrupt exit to
+ * level 0 it is called, interrupts enabled, until it returns false or the
+ * budget (intr_set_bh_budget()) is used up; work left over is deferred to
+ * the CPU's worker, intr_run_deferred(), which the kernel's idle loop calls
+ * at level 0 with interrupts enabled.  While the worker runs, interrupts
+ * taken on that CPU leave the bottom half to it (no recursion). */
+typedef bool (*intr_bh_budgeted_fn)(void);
+void intr_register_bottom_half_l1_budgeted(intr_bh_budgeted_fn fn);
+/* rounds: calls per interrupt exit and per intr_run_deferred() (0 counts
+ * as 1; default INTR_BH_DEFAULT_ROUNDS); cycles: and stop once that much
+ * hal_now() time has passed (0: no time limit; default
+ * INTR_BH_DEFAULT_CYCLES).  Kept across intr_init(). */
+#define INTR_BH_DEFAULT_ROUNDS 10u          /* Linux: MAX_SOFTIRQ_RESTART */
+#define INTR_BH_DEFAULT_CYCLES 2000000ull   /* 2 ms at 1 GHz (Linux: MAX_SOFTIRQ_TIME) */
+void intr_set_bh_budget(unsigned rounds, uint64_t cycles);
+/* The per-CPU deferred bottom-half worker.  Call at level 0 with interrupts
+ * enabled (the idle loop, before halting): runs the budgeted bottom half if
+ * work was deferred on this CPU, with the same budget, traced as
+ * HAL_TR_BH_ENTER/EXIT with level 0.  Returns true while work is left (call
+ * again before halting), false when none is; does nothing (false) at a
+ * level above 0 or with interrupts disabled. */
+bool intr_run_deferred(void);
+/* Is bottom-half work deferred on this CPU? */
+bool intr_deferred_pending(void);
 
 enum intr_level intr_current_level(void);
 
@@ -232,6 +295,9 @@ struct intr_irq_info {
     int gsi;                    /* APIC platform: the GSI of the pin, -1 if none */
     bool move_pending;          /* an old vector is still mapped, or a level
                                    line waits for its EOI to move */
+    /* added with lazy disable and the storm detector */
+    enum intr_disable_mode disable_mode;  /* in effect for the line */
+    uint32_t spurious_disables; /* times the detector switched it off */
 };
 int intr_irq_info(unsigned pin, struct intr_irq_info *out);
 
@@ -251,5 +317,15 @@ struct intr_cpu_stats {
     bool online;
 };
 int intr_cpu_stats(unsigned cpu, struct intr_cpu_stats *out);
+
+/* A /proc/interrupts-style table into buf (always NUL-terminated when len >
+ * 0): a header of the online CPUs, one row per requested line (pin, counts
+ * per online CPU, chip, flow, handler names joined by ','), then the SPU
+ * (spurious), STR (stray) and ERR (errors) rows per online CPU; see
+ * docs/intr-core.md "Dump" for the exact format.  Returns the length of the
+ * whole table (what a large enough buffer would hold, without the NUL), so
+ * a result >= len means it was cut; -INTR_ENODEV before intr_init(),
+ * -INTR_EINVAL for buf NULL with len > 0. */
+int intr_dump(char *buf, unsigned len);
 
 #endif

@@ -264,6 +264,20 @@ int intr_send_ipi(unsigned cpu, int ipi)
     return lapic_send_ipi(p->apic_id[cpu], LAPIC_ICR_FIXED((uint32_t)ipi));
 }
 
+bool intr_apic_retrigger(const struct intr_desc *desc)
+{
+    const struct hal_platform *p = hal_platform();
+
+    /* Only a line the core routed through the local APICs has a (cpu,
+     * vector) a fixed IPI can raise; the 8259's lines of virtual-wire mode
+     * arrive as ExtINT and have none. */
+    if (!intr_apic_active || !desc->chip->set_affinity || desc->cpu < 0 ||
+        desc->vector < INTR_VEC_DEVICE_FIRST || desc->vector > INTR_VEC_DEVICE_LAST ||
+        (unsigned)desc->cpu >= p->ncpus || !intr_cpu_online((unsigned)desc->cpu))
+        return false;
+    return lapic_send_ipi(p->apic_id[desc->cpu], LAPIC_ICR_FIXED((uint32_t)desc->vector)) == 0;
+}
+
 int intr_send_ipi_all(int ipi, bool include_self)
 {
     if (!intr_apic_active)

@@ -13,6 +13,9 @@
 static struct intr_cpu cpus[INTR_NR_CPUS];
 static intr_bh_fn bh_l1;
 static intr_bh_fn bh_l2;
+static intr_bh_budgeted_fn bh_l1_budgeted;
+static unsigned bh_rounds = INTR_BH_DEFAULT_ROUNDS;
+static uint64_t bh_cycles = INTR_BH_DEFAULT_CYCLES;
 
 struct intr_cpu *intr_cpu_state(unsigned cpu)
 {
@@ -33,6 +36,8 @@ void intr_cpu_reset_all(void)
         cpus[c].interrupts = 0;
         cpus[c].ipis = 0;
         cpus[c].errors = 0;
+        cpus[c].bh_deferred = false;
+        cpus[c].bh_worker = false;
     }
 }
 
@@ -71,6 +76,77 @@ unsigned intr_nr_online_cpus(void)
 void intr_register_bottom_half_l1(intr_bh_fn fn)
 {
     bh_l1 = fn;
+    bh_l1_budgeted = NULL;
+}
+
+void intr_register_bottom_half_l1_budgeted(intr_bh_budgeted_fn fn)
+{
+    bh_l1_budgeted = fn;
+    bh_l1 = NULL;
+}
+
+void intr_set_bh_budget(unsigned rounds, uint64_t cycles)
+{
+    bh_rounds = rounds ? rounds : 1;
+    bh_cycles = cycles;
+}
+
+/* Call the budgeted bottom half until it has nothing more or the budget is
+ * spent.  Interrupts enabled.  Returns the rounds run; *more: work left. */
+static unsigned run_budgeted(struct intr_cpu *pc, bool *more)
+{
+    uint64_t start = hal_now();
+    unsigned rounds = 0;
+    bool again;
+
+    do {
+        pc->bh_deferred = false;
+        again = bh_l1_budgeted();
+        rounds++;
+        /* An interrupt taken meanwhile while the worker ran may have asked
+         * for another round (pc->bh_deferred). */
+        again |= pc->bh_deferred;
+    } while (again && rounds < bh_rounds && (!bh_cycles || hal_now() - start < bh_cycles));
+    *more = again;
+    return rounds;
+}
+
+bool intr_deferred_pending(void)
+{
+    return intr_cpu_state(hal_cpu_id())->bh_deferred;
+}
+
+bool intr_run_deferred(void)
+{
+    struct intr_cpu *pc = intr_cpu_state(hal_cpu_id());
+    unsigned rounds;
+    bool more;
+
+    if (pc->level != INTR_LEVEL_TASK || !hal_irq_enabled() || pc->bh_worker)
+        return false;
+    if (!pc->bh_deferred)
+        return false;
+    if (!bh_l1_budgeted) {
+        pc->bh_deferred = false;
+        return false;
+    }
+    pc->bh_worker = true;
+    intr_trace(HAL_TR_BH_ENTER, 0, 0, INTR_LEVEL_TASK, 0, 0, 0, NULL);
+    rounds = run_budgeted(pc, &more);
+    if (!hal_irq_enabled()) {
+        intr_trace_error("deferred bottom half disabled interrupts", -1);
+        hal_irq_enable();
+    }
+    /* Flag and flag clear with interrupts off: an interrupt exit in
+     * between must not see the worker gone yet leave its work. */
+    hal_irq_disable();
+    pc->bh_worker = false;
+    if (more)
+        pc->bh_deferred = true;
+    more = pc->bh_deferred;
+    hal_irq_enable();
+    intr_trace(HAL_TR_BH_EXIT, 0, 0, INTR_LEVEL_TASK, 0, (long)rounds, more ? 1 : 0, NULL);
+    return more;
 }
 
 void intr_register_bottom_half_l2(intr_bh_fn fn)
@@ -94,7 +170,24 @@ static void set_level(struct intr_cpu *pc, enum intr_level level)
  * them off, so level 3 cannot exist. */
 static void run_bottom_half(struct intr_cpu *pc)
 {
-    if (pc->level == INTR_LEVEL_IRQ && bh_l1) {
+    if (pc->level == INTR_LEVEL_IRQ && bh_l1_budgeted) {
+        unsigned rounds;
+        bool more;
+
+        if (pc->bh_worker) {
+            /* The worker runs it on this CPU right now (we interrupted
+             * it): ask it for another round instead of recursing. */
+            pc->bh_deferred = true;
+            return;
+        }
+        intr_trace(HAL_TR_BH_ENTER, 0, 0, INTR_LEVEL_IRQ, 0, 0, 0, NULL);
+        hal_irq_enable();
+        rounds = run_budgeted(pc, &more);
+        hal_irq_disable();
+        if (more)
+            pc->bh_deferred = true;     /* the rest goes to intr_run_deferred() */
+        intr_trace(HAL_TR_BH_EXIT, 0, 0, INTR_LEVEL_IRQ, 0, (long)rounds, more ? 1 : 0, NULL);
+    } else if (pc->level == INTR_LEVEL_IRQ && bh_l1) {
         intr_trace(HAL_TR_BH_ENTER, 0, 0, INTR_LEVEL_IRQ, 0, 0, 0, NULL);
         hal_irq_enable();
         bh_l1();

@@ -75,7 +75,10 @@ static bool rerun_pending(const struct intr_desc *desc)
  * instead of being lost. */
 void intr_flow_level(struct intr_desc *desc, unsigned cpu)
 {
+    bool was_masked;
+
     hal_spin_lock(&desc->lock);
+    was_masked = desc->masked;
     intr_chip_mask_ack(desc);
 
     if (desc->in_progress) {
@@ -83,8 +86,13 @@ void intr_flow_level(struct intr_desc *desc, unsigned cpu)
         goto out;
     }
     desc->count[cpu]++;
-    if (!desc->action || desc->depth > 0) {
-        desc->pending = true;   /* stays masked; intr_enable_irq() resumes */
+    if (!desc->action) {
+        desc->pending = true;
+        goto out;
+    }
+    if (desc->depth > 0) {
+        /* stays masked (the lazy mask); intr_enable_irq() resumes */
+        intr_flow_disabled(desc, was_masked);
         goto out;
     }
     do {
@@ -105,6 +113,13 @@ void intr_flow_edge(struct intr_desc *desc, unsigned cpu)
 {
     hal_spin_lock(&desc->lock);
 
+    if (desc->depth > 0 && desc->action && !desc->in_progress) {
+        bool was_masked = desc->masked;
+
+        intr_chip_mask_ack(desc);
+        intr_flow_disabled(desc, was_masked);
+        goto out;
+    }
     if (desc->in_progress || desc->depth > 0 || !desc->action) {
         desc->pending = true;
         intr_chip_mask_ack(desc);
@@ -139,9 +154,16 @@ void intr_flow_fasteoi(struct intr_desc *desc, unsigned cpu)
         goto out_eoi;
     }
     desc->count[cpu]++;
-    if (!desc->action || desc->depth > 0) {
+    if (!desc->action) {
         desc->pending = true;
         intr_chip_mask(desc);
+        goto out_eoi;
+    }
+    if (desc->depth > 0) {
+        bool was_masked = desc->masked;
+
+        intr_chip_mask(desc);
+        intr_flow_disabled(desc, was_masked);
         goto out_eoi;
     }
     do {

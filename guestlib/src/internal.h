@@ -47,9 +47,10 @@ enum intr_move_state {
                                to unmap the old vector once its IRR is clear */
 };
 
-/* "Nobody cared" detector (Linux spurious.c): in every window of
- * INTR_SPURIOUS_WINDOW interrupts on a line, more than
- * INTR_SPURIOUS_THRESHOLD unhandled ones disable the line. */
+/* "Nobody cared" detector (Linux spurious.c): the defaults of
+ * intr_set_spurious_thresholds() - in every window of INTR_SPURIOUS_WINDOW
+ * interrupts on a line, more than INTR_SPURIOUS_THRESHOLD unhandled ones
+ * disable the line. */
 #define INTR_SPURIOUS_WINDOW    100000u
 #define INTR_SPURIOUS_THRESHOLD 99900u
 
@@ -92,6 +93,7 @@ struct intr_desc {
     bool masked;                      /* hardware mask state */
     bool pending;                     /* arrived while disabled / running */
     bool spurious_disabled;           /* disabled by the detector */
+    int8_t disable_mode;              /* enum intr_disable_mode, -1: the default */
 
     volatile bool in_progress;        /* handlers running (lock dropped) */
     volatile unsigned in_progress_cpu;
@@ -100,6 +102,8 @@ struct intr_desc {
     uint64_t unhandled;               /* total, for the dump */
     uint32_t window_count;            /* detector window */
     uint32_t window_unhandled;
+    uint64_t last_unhandled;          /* hal_now() of the previous unhandled one */
+    uint32_t spurious_disables;       /* times the detector disabled the line */
 };
 
 struct intr_cpu {
@@ -112,6 +116,8 @@ struct intr_cpu {
     uint64_t interrupts;
     uint64_t ipis;
     uint64_t errors;
+    bool bh_deferred;                 /* budgeted bottom half has work left */
+    bool bh_worker;                   /* intr_run_deferred() is running it */
 };
 
 /* irqdesc.c: the descriptor table, the vector map and the action pool. */
@@ -150,6 +156,13 @@ void intr_flow_fasteoi(struct intr_desc *desc, unsigned cpu);
 
 /* spurious.c: unhandled accounting, called with desc->lock held. */
 void intr_note_interrupt(struct intr_desc *desc, bool handled);
+
+/* manage.c: lazy disable.  The mode in effect for a line; and, from a flow
+ * (lock held) that found the line disabled: record it pending (lazy mode)
+ * and trace the lazy mask if the line was unmasked until the flow masked it
+ * (was_masked: desc->masked before the flow touched the chip). */
+enum intr_disable_mode intr_desc_disable_mode(const struct intr_desc *desc);
+void intr_flow_disabled(struct intr_desc *desc, bool was_masked);
 
 /* manage.c */
 void intr_sync_desc(struct intr_desc *desc);
@@ -191,6 +204,10 @@ void intr_apic_cpu_init(unsigned cpu, struct intr_cpu *pc);
 void intr_apic_system_vector(struct intr_cpu *pc, unsigned cpu, uint8_t vector);
 /* A vector with no line: the local APIC's EOI where one is owed. */
 void intr_apic_stray_eoi(uint8_t vector);
+/* Hardware retrigger of a routed line (lazy-disable replay): a fixed IPI
+ * with the line's vector to its CPU.  False when the line has none (not
+ * the APIC platform, not routed, CPU offline) or the ICR timed out. */
+bool intr_apic_retrigger(const struct intr_desc *desc);
 /* affinity.c: routing of a line whose chip has set_affinity (desc->lock held). */
 int  intr_route_line(struct intr_desc *desc, enum intr_trigger trigger);
 void intr_unroute_line(struct intr_desc *desc);

@@ -44,6 +44,7 @@ static void desc_reset(struct intr_desc *d, unsigned irq, const struct intr_chip
     d->masked = true;
     d->pending = false;
     d->spurious_disabled = false;
+    d->disable_mode = -1;
     d->in_progress = false;
     d->in_progress_cpu = 0;
     for (c = 0; c < INTR_NR_CPUS; c++)
@@ -51,6 +52,8 @@ static void desc_reset(struct intr_desc *d, unsigned irq, const struct intr_chip
     d->unhandled = 0;
     d->window_count = 0;
     d->window_unhandled = 0;
+    d->last_unhandled = 0;
+    d->spurious_disables = 0;
 }
 
 void intr_desc_reset_all(const struct intr_chip *chip)

@@ -101,6 +101,8 @@ int intr_request_desc(struct intr_desc *desc, struct intr_device *dev, intr_hand
         desc->spurious_disabled = false;
         if (desc->depth)
             desc->depth--;
+        desc->window_count = 0;
+        desc->window_unhandled = 0;
     }
     if (desc->depth == 0)
         intr_chip_unmask(desc);
@@ -202,6 +204,52 @@ int intr_release_irq(unsigned pin, const struct intr_device *dev)
     return 0;
 }
 
+static enum intr_disable_mode default_disable_mode = INTR_DISABLE_LAZY;
+
+enum intr_disable_mode intr_desc_disable_mode(const struct intr_desc *desc)
+{
+    return desc->disable_mode < 0 ? default_disable_mode
+                                  : (enum intr_disable_mode)desc->disable_mode;
+}
+
+void intr_flow_disabled(struct intr_desc *desc, bool was_masked)
+{
+    if (intr_desc_disable_mode(desc) == INTR_DISABLE_LAZY)
+        desc->pending = true;
+    if (!was_masked)
+        intr_trace(HAL_TR_INTR_DISABLE, (int)desc->irq, desc->vector, 0, 0,
+                   (long)desc->depth, 1, "lazy mask");
+}
+
+int intr_set_disable_mode(unsigned pin, enum intr_disable_mode mode)
+{
+    struct intr_desc *desc;
+    hal_irqflags_t f;
+
+    if (mode != INTR_DISABLE_LAZY && mode != INTR_DISABLE_MASK_AT_ONCE)
+        return -INTR_EINVAL;
+    if (pin == INTR_DISABLE_MODE_DEFAULT) {
+        default_disable_mode = mode;
+        return 0;
+    }
+    if (!intr_chip_sel)
+        return -INTR_ENODEV;
+    desc = intr_to_desc(pin);
+    if (!desc)
+        return -INTR_EINVAL;
+    f = hal_irq_save();
+    hal_spin_lock(&desc->lock);
+    desc->disable_mode = (int8_t)mode;
+    if (mode == INTR_DISABLE_MASK_AT_ONCE && desc->depth > 0 && desc->nactions) {
+        intr_chip_mask(desc);
+        if (!desc->in_progress)
+            desc->pending = false;
+    }
+    hal_spin_unlock(&desc->lock);
+    hal_irq_restore(f);
+    return 0;
+}
+
 static int disable_common(unsigned pin, bool sync)
 {
     struct intr_desc *desc;
@@ -221,7 +269,9 @@ static int disable_common(unsigned pin, bool sync)
         hal_irq_restore(f);
         return -INTR_ENOENT;
     }
-    if (desc->depth++ == 0)
+    /* Lazy: only the depth; the controller is masked by the flow if an
+     * interrupt comes (intr_flow_disabled()). */
+    if (desc->depth++ == 0 && intr_desc_disable_mode(desc) == INTR_DISABLE_MASK_AT_ONCE)
         intr_chip_mask(desc);
     depth = desc->depth;
     hal_spin_unlock(&desc->lock);
@@ -248,7 +298,7 @@ int intr_enable_irq(unsigned pin)
     struct intr_desc *desc;
     hal_irqflags_t f;
     unsigned depth;
-    bool replay = false;
+    bool replay = false, retriggered = false;
 
     if (!intr_chip_sel)
         return -INTR_ENODEV;
@@ -273,18 +323,33 @@ int intr_enable_irq(unsigned pin)
         desc->spurious_disabled = false;
         intr_chip_unmask(desc);
         /* An edge that came while disabled was acknowledged and is gone from
-         * the controller: replay it.  A level line needs nothing, the device
-         * still holds it asserted and the unmask delivers it again. */
-        if (desc->pending && desc->trigger == INTR_TRIGGER_EDGE)
-            replay = true;
-        else
+         * the controller: replay it (lazy mode; MASK_AT_ONCE never records
+         * one).  A level line needs nothing, the device still holds it
+         * asserted and the unmask delivers it again.  A line whose handlers
+         * run on another CPU right now is left to that CPU's rerun. */
+        if (desc->pending && desc->trigger == INTR_TRIGGER_EDGE && !desc->in_progress &&
+            intr_desc_disable_mode(desc) == INTR_DISABLE_LAZY) {
+            /* Hardware retrigger first (Linux's irq_retrigger): the
+             * interrupt is delivered again as a new one, through the
+             * flow, the EOI and the bottom half. */
+            if (intr_apic_retrigger(desc)) {
+                desc->pending = false;
+                retriggered = true;
+            } else {
+                replay = true;
+            }
+        } else if (!(desc->in_progress && desc->trigger == INTR_TRIGGER_EDGE)) {
             desc->pending = false;
+        }
     }
     depth = desc->depth;
     hal_spin_unlock(&desc->lock);
     hal_irq_restore(f);
 
     intr_trace(HAL_TR_INTR_ENABLE, (int)pin, desc->vector, 0, 0, (long)depth, 0, NULL);
+    if (retriggered)
+        intr_trace(HAL_TR_INTR_REPLAY, (int)pin, desc->vector, (int)intr_current_level(), 0,
+                   1, 0, NULL);
     if (replay)
         intr_replay(desc);
     return 0;

@@ -43,6 +43,8 @@ int intr_irq_info(unsigned pin, struct intr_irq_info *out)
     out->cpu = desc->nactions ? desc->cpu : -1;
     out->gsi = desc->chip->irq_gsi ? desc->chip->irq_gsi(pin) : -1;
     out->move_pending = desc->move_state != INTR_MOVE_NONE || desc->move_deferred;
+    out->disable_mode = intr_desc_disable_mode(desc);
+    out->spurious_disables = desc->spurious_disables;
     hal_spin_unlock(&desc->lock);
     hal_irq_restore(f);
     return 0;
@@ -63,4 +65,158 @@ int intr_cpu_stats(unsigned cpu, struct intr_cpu_stats *out)
     out->vectors = intr_vec_count(cpu);
     out->online = pc->online;
     return 0;
+}
+
+/* ---- intr_dump: a /proc/interrupts-style table ---------------------------------
+ * A tiny freestanding formatter: every character is counted, the ones that
+ * fit are stored, the buffer always ends in a NUL. */
+struct dump_out {
+    char *buf;
+    unsigned len;
+    unsigned pos;       /* characters produced so far (may exceed len) */
+};
+
+static void put_c(struct dump_out *o, char c)
+{
+    if (o->len && o->pos + 1 < o->len)
+        o->buf[o->pos] = c;
+    o->pos++;
+}
+
+static void put_s(struct dump_out *o, const char *s)
+{
+    while (s && *s)
+        put_c(o, *s++);
+}
+
+static void put_pad(struct dump_out *o, unsigned n)
+{
+    while (n--)
+        put_c(o, ' ');
+}
+
+/* v right-aligned in `width` columns (more if it needs them). */
+static void put_u(struct dump_out *o, uint64_t v, unsigned width)
+{
+    char d[20];
+    unsigned n = 0;
+
+    do {
+        d[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    if (width > n)
+        put_pad(o, width - n);
+    while (n)
+        put_c(o, d[--n]);
+}
+
+/* s right-aligned in `width` columns. */
+static void put_s_right(struct dump_out *o, const char *s, unsigned width)
+{
+    unsigned n = 0;
+
+    while (s[n])
+        n++;
+    if (width > n)
+        put_pad(o, width - n);
+    put_s(o, s);
+}
+
+#define DUMP_COL 11     /* one count column: a space and 10 digits */
+
+static void dump_cpu_row(struct dump_out *o, const char *label, int which)
+{
+    unsigned c;
+
+    put_s(o, label);
+    for (c = 0; c < INTR_NR_CPUS; c++) {
+        const struct intr_cpu *pc;
+        uint64_t v;
+
+        if (!intr_cpu_online(c))
+            continue;
+        pc = intr_cpu_state(c);
+        v = which == 0 ? pc->spurious : which == 1 ? pc->stray : pc->errors;
+        put_u(o, v, DUMP_COL);
+    }
+    put_c(o, '\n');
+}
+
+int intr_dump(char *buf, unsigned len)
+{
+    struct dump_out o;
+    unsigned c, pin, n;
+
+    if (!buf && len)
+        return -INTR_EINVAL;
+    if (!intr_chip_sel)
+        return -INTR_ENODEV;
+    o.buf = buf;
+    o.len = len;
+    o.pos = 0;
+
+    /* header: the online CPUs */
+    put_pad(&o, 5);
+    for (c = 0; c < INTR_NR_CPUS; c++) {
+        char name[8] = "CPU";
+        unsigned v = c, k = 3, i;
+        char d[4];
+
+        if (!intr_cpu_online(c))
+            continue;
+        i = 0;
+        do {
+            d[i++] = (char)('0' + v % 10);
+            v /= 10;
+        } while (v);
+        while (i)
+            name[k++] = d[--i];
+        name[k] = '\0';
+        put_s_right(&o, name, DUMP_COL);
+    }
+    put_c(&o, '\n');
+
+    /* one row per requested line */
+    n = intr_nr_descs();
+    for (pin = 0; pin < n; pin++) {
+        struct intr_desc *desc = intr_to_desc(pin);
+        const struct intr_action *a;
+        hal_irqflags_t f;
+        bool first = true;
+
+        if (!desc || !desc->nactions)
+            continue;
+        f = hal_irq_save();
+        hal_spin_lock(&desc->lock);
+        if (desc->nactions) {
+            put_u(&o, pin, 4);
+            put_c(&o, ':');
+            for (c = 0; c < INTR_NR_CPUS; c++)
+                if (intr_cpu_online(c))
+                    put_u(&o, desc->count[c], DUMP_COL);
+            put_s(&o, "  ");
+            put_s(&o, desc->chip->name ? desc->chip->name : "?");
+            put_s(&o, "  ");
+            put_s(&o, intr_flow_name(desc->flow_kind));
+            put_s(&o, "  ");
+            for (a = desc->action; a; a = a->next) {
+                if (!first)
+                    put_c(&o, ',');
+                put_s(&o, a->dev && a->dev->name ? a->dev->name : "?");
+                first = false;
+            }
+            put_c(&o, '\n');
+        }
+        hal_spin_unlock(&desc->lock);
+        hal_irq_restore(f);
+    }
+
+    dump_cpu_row(&o, " SPU:", 0);
+    dump_cpu_row(&o, " STR:", 1);
+    dump_cpu_row(&o, " ERR:", 2);
+
+    if (len)
+        buf[o.pos < len ? o.pos : len - 1] = '\0';
+    return (int)o.pos;
 }

@@ -12,6 +12,8 @@ struct hal_platform fake_platform;
 hal_irq_entry_fn fake_entry;
 unsigned fake_pauses[HAL_MAX_CPUS];
 bool fake_record_traces = true;
+static bool clock_manual;      /* fake_clock_set() was called */
+static uint64_t clock_now;
 
 struct fake_lapic fake_lapic[HAL_MAX_CPUS];
 struct fake_ioapic fake_ioapic[HAL_MAX_IOAPICS];
@@ -72,6 +74,8 @@ void fake_hal_reset(void)
     fake_platform.ncpus = 2;
     fake_entry = NULL;
     fake_record_traces = true;
+    clock_manual = false;
+    clock_now = 0;
     for (i = 0; i < HAL_MAX_CPUS; i++) {
         if_flag[i] = true;      /* task context runs with interrupts on */
         fake_pauses[i] = 0;
@@ -591,8 +595,26 @@ void hal_irq_restore(hal_irqflags_t f)
 }
 
 unsigned hal_cpu_id(void) { return cur_cpu(); }
-uint64_t hal_now(void) { return fake_nlog; }
-void hal_work(uint64_t cycles) { (void)cycles; }
+/* The clock: the log length (a monotonic stand-in) unless a test took it
+ * over with fake_clock_set(); then hal_work() advances it. */
+void fake_clock_set(uint64_t now)
+{
+    clock_manual = true;
+    clock_now = now;
+}
+
+void fake_clock_advance(uint64_t cycles)
+{
+    clock_manual = true;
+    clock_now += cycles;
+}
+
+uint64_t hal_now(void) { return clock_manual ? clock_now : fake_nlog; }
+void hal_work(uint64_t cycles)
+{
+    if (clock_manual)
+        clock_now += cycles;
+}
 
 void hal_pause(void)
 {

@@ -50,6 +50,10 @@ void fake_set_cpu(unsigned cpu);
 void fake_set_if(bool on);
 void fake_set_inb(uint16_t port, uint8_t value);
 void fake_chip_note(const char *op, int irq, long arg);
+/* hal_now(): the log length by default; after fake_clock_set() a clock
+ * only the test (and hal_work) moves. */
+void fake_clock_set(uint64_t now);
+void fake_clock_advance(uint64_t cycles);
 
 /* Take an interrupt on the current CPU as hardware would: clear IF, call
  * the installed entry, restore IF (iret). */

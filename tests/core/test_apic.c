@@ -522,13 +522,86 @@ Test(flow, disabled_level_line_masked_and_eoied)
     tdev_init(&l, "l");
     cr_assert_eq(intr_request_irq(17, &l.dev, thandler, INTR_TRIGGER_LEVEL_LOW, false), 0);
     cr_assert_eq(intr_disable_irq(17), 0);
-    cr_assert(rte(0, 17) & IOA_RTE_MASK);
+    cr_assert_eq(rte(0, 17) & IOA_RTE_MASK, 0, "lazy disable: still unmasked");
     fake_interrupt(0x30);
     cr_assert_eq(l.calls, 0);
     cr_assert_eq(fake_lapic[0].nisr, 0, "EOI'd");
     cr_assert(rte(0, 17) & IOA_RTE_MASK);
     cr_assert_eq(intr_enable_irq(17), 0);
     cr_assert_eq(rte(0, 17) & IOA_RTE_MASK, 0);
+}
+
+/* Lazy disable of an edge IOAPIC line: the line stays unmasked; the edge
+ * that arrives masks it (and gets its EOI); the enable unmasks and
+ * retriggers it in hardware - a fixed IPI with the line's vector to the
+ * line's CPU (CPU 1 here, from CPU 0) - instead of running the handler in
+ * place. */
+Test(flow, lazy_disabled_edge_line_retriggered_by_ipi)
+{
+    struct tdev e;
+    int i;
+
+    apic_boot(2, 2);
+    tdev_init(&e, "e");
+    cr_assert_eq(intr_request_irq(16, &e.dev, thandler, INTR_TRIGGER_EDGE, false), 0);
+    cr_assert_eq(intr_set_affinity(16, 1), 0);
+    fake_set_cpu(1);
+    fake_interrupt((uint8_t)info(16).vector);       /* completes the move */
+    fake_interrupt(INTR_VEC_CLEANUP);
+    fake_set_cpu(0);
+    fake_interrupt(INTR_VEC_CLEANUP);
+    cr_assert_eq(e.calls, 1);
+    cr_assert_eq(intr_get_affinity(16), 1);
+
+    cr_assert_eq(intr_disable_irq(16), 0);
+    cr_assert_eq(rte(0, 16) & IOA_RTE_MASK, 0, "lazy: not masked by the disable");
+    fake_set_cpu(1);
+    fake_log_clear();
+    fake_interrupt((uint8_t)info(16).vector);
+    cr_assert_eq(e.calls, 1);
+    cr_assert(rte(0, 16) & IOA_RTE_MASK, "masked when the edge arrived");
+    cr_assert_eq(fake_lapic[1].nisr, 0, "EOI'd");
+    cr_assert(info(16).pending);
+    i = fake_find(HAL_TR_INTR_DISABLE, 0);
+    cr_assert_geq(i, 0, "the lazy mask is traced");
+    cr_assert_eq(fake_log[i].t.arg2, 1);
+
+    fake_set_cpu(0);
+    fake_nipis = 0;
+    fake_log_clear();
+    cr_assert_eq(intr_enable_irq(16), 0);
+    cr_assert_eq(rte(0, 16) & IOA_RTE_MASK, 0);
+    cr_assert_eq(e.calls, 1, "not run in place");
+    cr_assert(!info(16).pending);
+    cr_assert_eq(fake_nipis, 1);
+    cr_assert_eq(fake_ipis[0].dest, fake_platform.apic_id[1]);
+    cr_assert_eq(fake_ipis[0].lo, 0x4000u | info(16).vector, "fixed delivery, assert, physical, the line's vector");
+    i = fake_find(HAL_TR_INTR_REPLAY, 0);
+    cr_assert_geq(i, 0);
+    cr_assert_eq(fake_log[i].t.arg, 1, "hardware retrigger");
+
+    fake_set_cpu(1);
+    fake_interrupt((uint8_t)info(16).vector);      /* the IPI arrives */
+    cr_assert_eq(e.calls, 2);
+    cr_assert_eq(e.cpu_seen, 1);
+    cr_assert_eq(fake_lapic[1].nisr, 0);
+}
+
+/* A level IOAPIC line is never resent: the unmask re-delivers it. */
+Test(flow, lazy_disabled_level_line_not_retriggered)
+{
+    struct tdev l;
+
+    apic_boot(1, 1);
+    tdev_init(&l, "l");
+    cr_assert_eq(intr_request_irq(17, &l.dev, thandler, INTR_TRIGGER_LEVEL_LOW, false), 0);
+    cr_assert_eq(intr_disable_irq(17), 0);
+    fake_interrupt(0x30);
+    fake_nipis = 0;
+    cr_assert_eq(intr_enable_irq(17), 0);
+    cr_assert_eq(fake_nipis, 0);
+    cr_assert_eq(fake_count(HAL_TR_INTR_REPLAY), 0);
+    cr_assert_eq(l.calls, 0);
 }
 
 /* ---- stray, spurious ----------------------------------------------------------------- */

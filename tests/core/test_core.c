@@ -679,6 +679,7 @@ Test(disable, depth_and_unbalanced_enable, .init = setup)
 
     tdev_init(&a, "a", true);
     cr_assert_eq(intr_request_irq(4, &a.dev, thandler, INTR_TRIGGER_LEVEL_HIGH, false), 0);
+    cr_assert_eq(intr_set_disable_mode(4, INTR_DISABLE_MASK_AT_ONCE), 0);
     fake_log_clear();
 
     cr_assert_eq(intr_disable_irq(4), 0);
@@ -994,4 +995,443 @@ Test(guard, nests)
     intr_guard_release(g1);
     cr_assert(!hal_irq_enabled(), "a guard taken with interrupts off leaves them off");
     cr_assert_eq(fake_count(HAL_TR_INTR_ERROR), 0);
+}
+
+/* ---- lazy disable (the default) ------------------------------------------------------- */
+static int find_disable_trace(unsigned from, long lazy)
+{
+    unsigned i;
+
+    for (i = from; i < fake_nlog; i++)
+        if (fake_log[i].kind == FAKE_TRACE && fake_log[i].t.kind == HAL_TR_INTR_DISABLE &&
+            fake_log[i].t.arg2 == lazy)
+            return (int)i;
+    return -1;
+}
+
+Test(lazy, edge_line_unmasked_until_it_fires_then_resent, .init = setup)
+{
+    struct tdev a;
+    int i;
+
+    tdev_init(&a, "a", true);
+    cr_assert_eq(intr_request_irq(6, &a.dev, thandler, INTR_TRIGGER_EDGE, false), 0);
+    cr_assert_eq(info(6).disable_mode, INTR_DISABLE_LAZY);
+    fake_log_clear();
+
+    cr_assert_eq(intr_disable_irq(6), 0);
+    cr_assert_eq(fake_count_chip("mask", 6), 0, "lazy: the disable does not mask");
+    cr_assert(!tc_masked[6]);
+    cr_assert(!info(6).masked);
+    cr_assert_eq(info(6).disable_depth, 1);
+    i = find_disable_trace(0, 0);
+    cr_assert_geq(i, 0, "the disable is traced as before");
+    cr_assert_eq(fake_log[i].t.arg, 1);
+
+    fake_log_clear();
+    fake_interrupt(TVEC(6));
+    cr_assert_eq(a.calls, 0);
+    cr_assert(tc_masked[6], "the interrupt masks the line");
+    cr_assert_eq(fake_count_chip("mask", 6), 1);
+    cr_assert_eq(fake_count_chip("ack", 6), 1);
+    cr_assert(info(6).pending);
+    i = find_disable_trace(0, 1);
+    cr_assert_geq(i, 0, "the lazy mask is traced");
+    cr_assert_str_eq(fake_log[i].t.name, "lazy mask");
+    cr_assert_eq(fake_log[i].t.irq, 6);
+
+    fake_log_clear();
+    cr_assert_eq(intr_enable_irq(6), 0);
+    cr_assert(!tc_masked[6]);
+    cr_assert_eq(a.calls, 1, "no retrigger on this chip: software resend");
+    cr_assert_eq(a.level_seen, 1);
+    cr_assert(!a.if_seen, "resent with interrupts disabled");
+    i = fake_find(HAL_TR_INTR_REPLAY, 0);
+    cr_assert_geq(i, 0);
+    cr_assert_eq(fake_log[i].t.arg, 0, "software resend");
+    cr_assert(fake_find_chip("unmask", 6, 0) < i, "unmasked before the resend");
+    cr_assert(!info(6).pending);
+    cr_assert(hal_irq_enabled());
+
+    fake_log_clear();
+    cr_assert_eq(intr_enable_irq(6), -INTR_EINVAL, "unbalanced enables are still reported");
+    i = fake_find(HAL_TR_INTR_ERROR, 0);
+    cr_assert_geq(i, 0);
+    cr_assert_str_eq(fake_log[i].t.name, "unbalanced enable");
+}
+
+Test(lazy, quiet_line_needs_no_mask_at_all, .init = setup)
+{
+    struct tdev a;
+
+    tdev_init(&a, "a", true);
+    cr_assert_eq(intr_request_irq(6, &a.dev, thandler, INTR_TRIGGER_EDGE, false), 0);
+    fake_log_clear();
+    cr_assert_eq(intr_disable_irq(6), 0);
+    cr_assert_eq(intr_disable_irq(6), 0);
+    cr_assert_eq(intr_enable_irq(6), 0);
+    cr_assert_eq(intr_enable_irq(6), 0);
+    cr_assert_eq(fake_count_chip("mask", 6) + fake_count_chip("unmask", 6), 0,
+                 "no controller access when nothing fired");
+    cr_assert_eq(fake_count(HAL_TR_INTR_REPLAY), 0);
+    fake_interrupt(TVEC(6));
+    cr_assert_eq(a.calls, 1);
+}
+
+Test(lazy, level_line_masked_on_arrival_never_resent, .init = setup)
+{
+    struct tdev a;
+
+    tdev_init(&a, "a", true);
+    cr_assert_eq(intr_request_irq(4, &a.dev, thandler, INTR_TRIGGER_LEVEL_HIGH, false), 0);
+    cr_assert_eq(intr_disable_irq(4), 0);
+    cr_assert(!tc_masked[4]);
+    fake_log_clear();
+    fake_interrupt(TVEC(4));
+    cr_assert(tc_masked[4]);
+    cr_assert_geq(find_disable_trace(0, 1), 0);
+    cr_assert(info(4).pending);
+    cr_assert_eq(intr_enable_irq(4), 0);
+    cr_assert(!tc_masked[4], "the unmask re-delivers it if still asserted");
+    cr_assert_eq(a.calls, 0);
+    cr_assert_eq(fake_count(HAL_TR_INTR_REPLAY), 0);
+    cr_assert(!info(4).pending);
+}
+
+Test(lazy, mask_at_once_drops_edges, .init = setup)
+{
+    struct tdev a, b;
+
+    tdev_init(&a, "a", true);
+    tdev_init(&b, "b", true);
+    cr_assert_eq(intr_request_irq(6, &a.dev, thandler, INTR_TRIGGER_EDGE, false), 0);
+    cr_assert_eq(intr_request_irq(8, &b.dev, thandler, INTR_TRIGGER_EDGE, false), 0);
+    cr_assert_eq(intr_set_disable_mode(6, INTR_DISABLE_MASK_AT_ONCE), 0);
+    cr_assert_eq(info(6).disable_mode, INTR_DISABLE_MASK_AT_ONCE);
+    cr_assert_eq(info(8).disable_mode, INTR_DISABLE_LAZY);
+    fake_log_clear();
+
+    cr_assert_eq(intr_disable_irq(6), 0);
+    cr_assert(tc_masked[6], "masked at once");
+    fake_interrupt(TVEC(6));       /* already on its way */
+    cr_assert_eq(a.calls, 0);
+    cr_assert(!info(6).pending, "dropped, not pending");
+    cr_assert_lt(find_disable_trace(0, 1), 0, "no lazy mask");
+    cr_assert_eq(intr_enable_irq(6), 0);
+    cr_assert(!tc_masked[6]);
+    cr_assert_eq(a.calls, 0, "no replay");
+    cr_assert_eq(fake_count(HAL_TR_INTR_REPLAY), 0);
+
+    /* the default for lines without their own mode */
+    cr_assert_eq(intr_set_disable_mode(INTR_DISABLE_MODE_DEFAULT, INTR_DISABLE_MASK_AT_ONCE), 0);
+    cr_assert_eq(info(8).disable_mode, INTR_DISABLE_MASK_AT_ONCE);
+    cr_assert_eq(intr_disable_irq(8), 0);
+    cr_assert(tc_masked[8]);
+    cr_assert_eq(intr_enable_irq(8), 0);
+    cr_assert_eq(intr_set_disable_mode(6, INTR_DISABLE_LAZY), 0);
+    cr_assert_eq(info(6).disable_mode, INTR_DISABLE_LAZY, "the line's own mode wins");
+    cr_assert_eq(intr_set_disable_mode(INTR_DISABLE_MODE_DEFAULT, INTR_DISABLE_LAZY), 0);
+
+    /* switching a lazily disabled line that has an edge pending drops it */
+    cr_assert_eq(intr_disable_irq(8), 0);
+    cr_assert(!tc_masked[8]);
+    fake_interrupt(TVEC(8));
+    cr_assert(info(8).pending);
+    cr_assert_eq(intr_set_disable_mode(8, INTR_DISABLE_MASK_AT_ONCE), 0);
+    cr_assert(!info(8).pending);
+    cr_assert_eq(intr_enable_irq(8), 0);
+    cr_assert_eq(b.calls, 0);
+
+    cr_assert_eq(intr_set_disable_mode(99, INTR_DISABLE_LAZY), -INTR_EINVAL);
+    cr_assert_eq(intr_set_disable_mode(6, (enum intr_disable_mode)7), -INTR_EINVAL);
+}
+
+/* ---- the "nobody cared" detector, with shrunk thresholds ------------------------------ */
+Test(spurious, storm_disables_names_counts_and_new_sharer_reenables, .init = setup)
+{
+    struct tdev a, b, c;
+    unsigned n;
+    int i;
+
+    tdev_init(&a, "a", false);
+    tdev_init(&b, "b", false);
+    tdev_init(&c, "c", false);
+    cr_assert_eq(intr_set_spurious_thresholds(0, 0, 0), -INTR_EINVAL);
+    cr_assert_eq(intr_set_spurious_thresholds(10, 10, 0), -INTR_EINVAL);
+    cr_assert_eq(intr_set_spurious_thresholds(10, 8, 0), 0);
+    cr_assert_eq(intr_request_irq(5, &a.dev, thandler, INTR_TRIGGER_LEVEL_HIGH, true), 0);
+    cr_assert_eq(intr_request_irq(5, &b.dev, thandler, INTR_TRIGGER_LEVEL_HIGH, true), 0);
+    fake_log_clear();
+
+    for (n = 0; n < 9; n++)
+        fake_interrupt(TVEC(5));
+    cr_assert(!info(5).spurious_disabled, "the window is not full yet");
+    fake_interrupt(TVEC(5));
+    cr_assert(info(5).spurious_disabled);
+    cr_assert_eq(info(5).spurious_disables, 1);
+    cr_assert_eq(info(5).unhandled, 10);
+    cr_assert(tc_masked[5]);
+    cr_assert_eq(info(5).disable_depth, 1);
+    i = fake_find(HAL_TR_INTR_SPURIOUS_DISABLE, 0);
+    cr_assert_geq(i, 0);
+    cr_assert_eq(fake_log[i].t.irq, 5);
+    cr_assert_str_eq(fake_log[i].t.name, "a,b", "handler names joined");
+
+    /* a new sharer re-enables it; a second storm disables it again */
+    cr_assert_eq(intr_request_irq(5, &c.dev, thandler, INTR_TRIGGER_LEVEL_HIGH, true), 0);
+    cr_assert(!info(5).spurious_disabled);
+    cr_assert_eq(info(5).disable_depth, 0);
+    cr_assert(!tc_masked[5]);
+    for (n = 0; n < 10; n++)
+        fake_interrupt(TVEC(5));
+    cr_assert(info(5).spurious_disabled);
+    cr_assert_eq(info(5).spurious_disables, 2);
+    i = fake_find(HAL_TR_INTR_SPURIOUS_DISABLE, (unsigned)i + 1);
+    cr_assert_str_eq(fake_log[i].t.name, "a,b,c");
+}
+
+Test(spurious, handled_ones_keep_the_line, .init = setup)
+{
+    struct tdev a;
+    unsigned n;
+
+    tdev_init(&a, "a", false);
+    cr_assert_eq(intr_set_spurious_thresholds(10, 8, 0), 0);
+    cr_assert_eq(intr_request_irq(5, &a.dev, thandler, INTR_TRIGGER_LEVEL_HIGH, true), 0);
+    for (n = 0; n < 100; n++) {
+        a.claim = n % 5 == 0;           /* 2 of every 10 handled: 8 unhandled, not more */
+        fake_interrupt(TVEC(5));
+    }
+    cr_assert(!info(5).spurious_disabled);
+    cr_assert_eq(info(5).unhandled, 80);
+}
+
+Test(spurious, far_apart_unhandled_restart_the_count, .init = setup)
+{
+    struct tdev a;
+    unsigned n;
+
+    tdev_init(&a, "a", false);
+    cr_assert_eq(intr_set_spurious_thresholds(10, 8, 100), 0);
+    cr_assert_eq(intr_request_irq(5, &a.dev, thandler, INTR_TRIGGER_LEVEL_HIGH, true), 0);
+    fake_clock_set(1000);
+    for (n = 0; n < 50; n++) {
+        fake_clock_advance(101);        /* each one more than the gap after the last */
+        fake_interrupt(TVEC(5));
+    }
+    cr_assert(!info(5).spurious_disabled, "rare misses are no storm");
+    cr_assert_eq(info(5).unhandled, 50);
+
+    /* every 3rd one far apart: windows of 10 never exceed 8 */
+    for (n = 0; n < 50; n++) {
+        fake_clock_advance(n % 3 == 0 ? 500 : 1);
+        fake_interrupt(TVEC(5));
+    }
+    cr_assert(!info(5).spurious_disabled);
+
+    for (n = 0; n < 10; n++) {
+        fake_clock_advance(1);
+        fake_interrupt(TVEC(5));
+    }
+    cr_assert(info(5).spurious_disabled, "a dense burst is");
+}
+
+/* ---- bottom-half budget and the deferred worker --------------------------------------- */
+static struct {
+    unsigned calls, want, depth, max_depth;
+    int level[64];
+    bool if_on[64];
+    uint64_t work;              /* hal_work per call */
+    uint8_t nest_vector;        /* take this interrupt during call nest_at */
+    unsigned nest_at;
+} bb;
+
+static bool bh_budgeted(void)
+{
+    unsigned k = bb.calls++;
+
+    bb.depth++;
+    if (bb.depth > bb.max_depth)
+        bb.max_depth = bb.depth;
+    if (k < 64) {
+        bb.level[k] = (int)intr_current_level();
+        bb.if_on[k] = hal_irq_enabled();
+    }
+    if (bb.work)
+        hal_work(bb.work);
+    if (bb.nest_vector && bb.calls == bb.nest_at)
+        fake_interrupt(bb.nest_vector);
+    bb.depth--;
+    return bb.calls < bb.want;
+}
+
+Test(bh, budget_defers_the_rest_to_the_worker, .init = setup)
+{
+    struct tdev a;
+    unsigned rounds = 0;
+    int i;
+
+    memset(&bb, 0, sizeof bb);
+    bb.want = 11;
+    tdev_init(&a, "a", true);
+    cr_assert_eq(intr_request_irq(3, &a.dev, thandler, INTR_TRIGGER_EDGE, false), 0);
+    intr_register_bottom_half_l1_budgeted(bh_budgeted);
+    intr_set_bh_budget(4, 0);
+    fake_log_clear();
+
+    fake_interrupt(TVEC(3));
+    cr_assert_eq(bb.calls, 4, "the interrupt exit runs only its budget");
+    cr_assert_eq(bb.level[0], 1);
+    cr_assert(bb.if_on[0]);
+    cr_assert(intr_deferred_pending());
+    cr_assert_eq(intr_current_level(), INTR_LEVEL_TASK);
+    i = fake_find(HAL_TR_BH_EXIT, 0);
+    cr_assert_eq(fake_log[i].t.arg, 4);
+    cr_assert_eq(fake_log[i].t.arg2, 1, "work left");
+
+    fake_set_if(false);
+    cr_assert(!intr_run_deferred(), "not with interrupts disabled");
+    fake_set_if(true);
+    cr_assert_eq(bb.calls, 4);
+
+    fake_log_clear();
+    while (intr_run_deferred())
+        rounds++;
+    cr_assert_eq(bb.calls, 11);
+    cr_assert_eq(rounds, 1, "4 + 4 + 3: two worker runs, the first reports more");
+    cr_assert_eq(bb.level[4], 0, "the worker runs at level 0");
+    cr_assert(bb.if_on[4]);
+    cr_assert(!intr_deferred_pending());
+    i = fake_find(HAL_TR_BH_ENTER, 0);
+    cr_assert_geq(i, 0);
+    cr_assert_eq(fake_log[i].t.level, 0);
+    cr_assert(!intr_run_deferred(), "nothing left");
+    cr_assert_eq(bb.calls, 11);
+}
+
+Test(bh, self_raising_bottom_half_cannot_livelock, .init = setup)
+{
+    struct tdev a;
+    unsigned n;
+
+    memset(&bb, 0, sizeof bb);
+    bb.want = ~0u;              /* always more */
+    tdev_init(&a, "a", true);
+    cr_assert_eq(intr_request_irq(3, &a.dev, thandler, INTR_TRIGGER_EDGE, false), 0);
+    intr_register_bottom_half_l1_budgeted(bh_budgeted);
+    intr_set_bh_budget(0, 0);   /* 0 counts as 1 */
+    fake_interrupt(TVEC(3));
+    cr_assert_eq(bb.calls, 1);
+    for (n = 0; n < 5; n++)
+        cr_assert(intr_run_deferred());
+    cr_assert_eq(bb.calls, 6, "one round per call: the idle loop keeps control");
+}
+
+Test(bh, cycle_budget, .init = setup)
+{
+    struct tdev a;
+
+    memset(&bb, 0, sizeof bb);
+    bb.want = 100;
+    bb.work = 20;
+    tdev_init(&a, "a", true);
+    cr_assert_eq(intr_request_irq(3, &a.dev, thandler, INTR_TRIGGER_EDGE, false), 0);
+    intr_register_bottom_half_l1_budgeted(bh_budgeted);
+    intr_set_bh_budget(100, 50);
+    fake_clock_set(0);
+    fake_interrupt(TVEC(3));
+    cr_assert_eq(bb.calls, 3, "20, 40 < 50 go on; 60 stops");
+    cr_assert(intr_deferred_pending());
+}
+
+/* An interrupt taken while the worker runs the bottom half does not run it
+ * again nested: it asks the worker for another round. */
+Test(bh, worker_is_not_reentered, .init = setup)
+{
+    struct tdev a;
+
+    memset(&bb, 0, sizeof bb);
+    bb.want = 2;
+    tdev_init(&a, "a", true);
+    cr_assert_eq(intr_request_irq(3, &a.dev, thandler, INTR_TRIGGER_EDGE, false), 0);
+    intr_register_bottom_half_l1_budgeted(bh_budgeted);
+    intr_set_bh_budget(1, 0);
+    fake_interrupt(TVEC(3));
+    cr_assert_eq(bb.calls, 1);
+    cr_assert(intr_deferred_pending());
+
+    bb.nest_vector = TVEC(3);
+    bb.nest_at = 2;
+    bb.want = 3;                /* call 2 says "no more", but the interrupt asks again */
+    intr_set_bh_budget(10, 0);
+    cr_assert(!intr_run_deferred());
+    cr_assert_eq(a.calls, 2);
+    cr_assert_eq(bb.max_depth, 1, "never nested");
+    cr_assert_eq(bb.calls, 3, "the worker ran the round the interrupt asked for");
+    cr_assert_eq(bb.level[2], 0);
+}
+
+Test(bh, plain_registration_replaces_budgeted, .init = setup)
+{
+    struct tdev a;
+
+    memset(&bb, 0, sizeof bb);
+    memset(&bh, 0, sizeof bh);
+    bb.want = ~0u;
+    tdev_init(&a, "a", true);
+    cr_assert_eq(intr_request_irq(3, &a.dev, thandler, INTR_TRIGGER_EDGE, false), 0);
+    intr_register_bottom_half_l1_budgeted(bh_budgeted);
+    intr_register_bottom_half_l1(bh_l1);
+    fake_interrupt(TVEC(3));
+    cr_assert_eq(bh.l1_calls, 1);
+    cr_assert_eq(bb.calls, 0);
+    cr_assert(!intr_deferred_pending());
+}
+
+/* ---- intr_dump ---------------------------------------------------------------------------- */
+Test(dump, exact_table, .init = setup)
+{
+    static const char want[] =
+        "            CPU0       CPU1\n"
+        "   3:          2          1  TEST  edge  a,b\n"
+        "   4:          1          0  TEST  level  c\n"
+        " SPU:          1          0\n"
+        " STR:          0          1\n"
+        " ERR:          0          0\n";
+    struct tdev a, b, c;
+    char buf[512];
+    int n;
+
+    tdev_init(&a, "a", true);
+    tdev_init(&b, "b", false);
+    tdev_init(&c, "c", true);
+    fake_set_cpu(1);
+    cr_assert_eq(intr_cpu_init(), 0);
+    fake_set_cpu(0);
+    cr_assert_eq(intr_request_irq(3, &a.dev, thandler, INTR_TRIGGER_EDGE, true), 0);
+    cr_assert_eq(intr_request_irq(3, &b.dev, thandler, INTR_TRIGGER_EDGE, true), 0);
+    cr_assert_eq(intr_request_irq(4, &c.dev, thandler, INTR_TRIGGER_LEVEL_HIGH, false), 0);
+    fake_interrupt(TVEC(3));
+    fake_interrupt(TVEC(3));
+    fake_interrupt(TVEC(4));
+    tc_spurious_7 = true;
+    fake_interrupt(TVEC(7));
+    fake_set_cpu(1);
+    fake_interrupt(TVEC(3));
+    fake_interrupt(0x90);       /* no line */
+    fake_set_cpu(0);
+
+    memset(buf, 'x', sizeof buf);
+    n = intr_dump(buf, sizeof buf);
+    cr_assert_eq(n, (int)strlen(want));
+    cr_assert_str_eq(buf, want);
+
+    /* cut short: the length of the whole table, a NUL-terminated prefix */
+    memset(buf, 'x', sizeof buf);
+    cr_assert_eq(intr_dump(buf, 10), n);
+    cr_assert_eq(buf[9], '\0');
+    cr_assert_eq(strncmp(buf, want, 9), 0);
+    cr_assert_eq(buf[10], 'x', "nothing written past len");
+    cr_assert_eq(intr_dump(NULL, 0), n, "size query");
+    cr_assert_eq(intr_dump(NULL, 4), -INTR_EINVAL);
 }

@@ -289,6 +289,7 @@ Test(i8259, release_and_disable, .init = boot)
     cr_assert_eq(intr_request_irq(11, &b.dev, thandler, INTR_TRIGGER_LEVEL_HIGH, true), 0);
     fake_log_clear();
 
+    cr_assert_eq(intr_set_disable_mode(11, INTR_DISABLE_MASK_AT_ONCE), 0);
     cr_assert_eq(intr_disable_irq(11), 0);
     expect_outs(0, (const uint32_t[]){ W(0xA1, 0xFF) }, 1);
     fake_log_clear();

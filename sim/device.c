@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "explore.h"
 #include "filter.h"
 #include "machine.h"
 
@@ -339,8 +340,13 @@ static void timeline_event(void *opaque, uint64_t idx)
     const struct scn_event *e = &st->m->scn->timeline[idx];
     timeline_fire(st->m, e);
     st->fired[idx]++;
-    if (!e->has_trigger && st->fired[idx] < e->count)
-        sim_schedule(&st->m->eng, st->m->eng.now + e->every, SIM_PHASE_DEVICE, timeline_event, st, idx);
+    if (!e->has_trigger && st->fired[idx] < e->count) {
+        /* occurrence n is due at at + every * n (plus its jitter; never before now) */
+        uint64_t n = st->fired[idx];
+        uint64_t t = sim_explore_event_time(st->m, (unsigned)idx, n, e->at + e->every * n);
+        sim_schedule(&st->m->eng, t > st->m->eng.now ? t : st->m->eng.now, SIM_PHASE_DEVICE, timeline_event,
+                     st, idx);
+    }
 }
 
 static void timeline_observer(void *opaque, const struct trace_rec *r)
@@ -356,7 +362,8 @@ static void timeline_observer(void *opaque, const struct trace_rec *r)
             continue;
         if (st->fired[i] >= e->count && e->trigger_nth != 0)
             continue;
-        sim_schedule(&st->m->eng, r->t + e->after, SIM_PHASE_DEVICE, timeline_event, st, i);
+        sim_schedule(&st->m->eng, sim_explore_event_time(st->m, i, st->matches[i] - 1, r->t + e->after),
+                     SIM_PHASE_DEVICE, timeline_event, st, i);
     }
 }
 
@@ -377,7 +384,7 @@ void sim_timeline_init(struct sim_machine *m)
         if (e->has_trigger)
             any_trigger = true;
         else
-            sim_schedule(&m->eng, e->at, SIM_PHASE_DEVICE, timeline_event, st, i);
+            sim_schedule(&m->eng, sim_explore_event_time(m, i, 0, e->at), SIM_PHASE_DEVICE, timeline_event, st, i);
     }
     if (any_trigger)
         trace_bus_add(&m->bus, timeline_observer, st);

@@ -1,6 +1,8 @@
 /* machine.c - building a machine from a scenario and running it. */
 #include "machine.h"
 
+#include "explore.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -274,6 +276,7 @@ int sim_machine_init(struct sim_machine *m, const struct scenario *s, char *err,
     memset(m, 0, sizeof(*m));
     m->scn = s;
     m->timing = s->machine.timing;
+    sim_explore_apply(m); /* seeded latency jitter ("explore"), before any wire takes its latency */
     m->until = s->until;
     sim_engine_init(&m->eng);
     sim_prng_seed(&m->prng, s->seed);

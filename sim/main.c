@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "explore.h"
 #include "export.h"
 #include "run.h"
 
@@ -11,11 +12,15 @@ static const char usage[] =
     "usage: intrsim run SCENARIO.json [--trace FILE] [--seed N] [--until CYCLES] [--quiet]\n"
     "       intrsim check SCENARIO.json\n"
     "       intrsim export TRACE --to perfetto|vcd -o OUT\n"
+    "       intrsim explore SCENARIO.json --seeds A..B [--shard K/N] [--report FILE]\n"
+    "       intrsim explore --merge REPORT...\n"
     "       intrsim --help | --version\n"
     "\n"
     "run     simulate the scenario, print a summary, write the trace (JSON Lines)\n"
     "check   validate the scenario only\n"
     "export  convert a trace: Chrome trace JSON for Perfetto, or VCD for GTKWave\n"
+    "explore run a scenario under every seed of a range, with its timing jitter,\n"
+    "        and report each failing seed with the command that reproduces it\n"
     "\n"
     "exit status: 0 the run finished and every expectation held; 1 an expectation\n"
     "or an invariant failed; 2 bad usage or bad input.\n"
@@ -55,6 +60,8 @@ int main(int argc, char **argv)
     }
     if (!strcmp(argv[1], "export"))
         return sim_export_main(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "explore"))
+        return sim_explore_main(argc - 1, argv + 1);
     struct sim_run_opts o;
     memset(&o, 0, sizeof o);
     o.out = stdout;

@@ -3020,10 +3020,32 @@ static int load_expect(struct ctx *c, const cJSON *arr)
     return 0;
 }
 
+/* "explore": { "jitter": { "timeline": N, "latency": N } } (issue 8). */
+static int load_explore(struct ctx *c, const cJSON *obj)
+{
+    static const char *const keys[] = { "jitter" };
+    static const char *const jkeys[] = { "timeline", "latency" };
+    struct scn_explore *x = &c->s->explore;
+    if (check_object(c, obj, keys, N_OF(keys), "key") < 0)
+        return -1;
+    x->given = true;
+    const cJSON *j = member(obj, "jitter");
+    if (!j)
+        return 0;
+    push_key(c, "jitter", 0);
+    int rc = check_object(c, j, jkeys, N_OF(jkeys), "key");
+    if (rc == 0)
+        rc = get_u64(c, j, "timeline", false, 0, SCN_MAX_JITTER, 0, &x->jitter_timeline);
+    if (rc == 0)
+        rc = get_u64(c, j, "latency", false, 0, SCN_MAX_JITTER, 0, &x->jitter_latency);
+    pop(c);
+    return rc;
+}
+
 static int load_root(struct ctx *c, const cJSON *root)
 {
     static const char *const keys[] = { "intrsim", "name", "description", "seed", "machine", "devices",
-                                        "guest", "timeline", "run", "expect" };
+                                        "guest", "timeline", "run", "expect", "explore" };
     struct scenario *s = c->s;
     const cJSON *j;
     uint64_t version = 0;
@@ -3053,7 +3075,8 @@ static int load_root(struct ctx *c, const cJSON *root)
     if (get_u64(c, root, "seed", false, 0, SCN_INT_MAX, SCN_DEFAULT_SEED, &s->seed) < 0)
         return -1;
 
-    static const char *const sections[] = { "machine", "devices", "guest", "timeline", "run", "expect" };
+    static const char *const sections[] = { "machine", "devices", "guest", "timeline", "run", "expect",
+                                            "explore" };
     for (unsigned i = 0; i < N_OF(sections); i++) {
         const char *k = sections[i];
         j = member(root, k);
@@ -3075,7 +3098,8 @@ static int load_root(struct ctx *c, const cJSON *root)
                 rc = get_u64(c, j, "until", true, 1, SCN_INT_MAX, 0, &s->until);
             break;
         }
-        default: rc = load_expect(c, j); break;
+        case 5: rc = load_expect(c, j); break;
+        default: rc = load_explore(c, j); break;
         }
         pop(c);
         if (rc < 0)

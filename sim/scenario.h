@@ -395,6 +395,19 @@ struct scn_handler {
     struct scn_op *ops;            /* heap-allocated, nops entries */
 };
 
+/* Added (issue 8, still format version 1): schedule exploration.  With
+ * "explore": {"jitter": {...}} every run draws, from the scenario's seed
+ * alone, a shift in [0, timeline] for each timeline event occurrence and an
+ * extra [0, latency] for each per-hop latency of machine.timing (once per
+ * run).  Both 0 (or no "explore"): the run is exactly the plain one.
+ * Applied by sim/explore.c; docs/explore.md. */
+struct scn_explore {
+    bool given;                    /* "explore" present */
+    uint64_t jitter_timeline;      /* cycles, 0..SCN_MAX_JITTER */
+    uint64_t jitter_latency;       /* cycles, 0..SCN_MAX_JITTER */
+};
+#define SCN_MAX_JITTER (1ull << 32)  /* explore.jitter.*: at most 2^32 cycles */
+
 struct scenario {
     char file[256];
     char name[SCN_NAME_MAX];
@@ -420,6 +433,8 @@ struct scenario {
     uint64_t until;                /* stop at this cycle */
     unsigned nexpect;
     struct scn_expect *expect;     /* heap-allocated, nexpect entries */
+    /* added (issue 8) */
+    struct scn_explore explore;
 };
 
 /* Parse and validate.  Returns 0, or -1 with err filled:

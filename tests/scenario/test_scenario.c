@@ -1708,6 +1708,14 @@ static const struct bad_case bad_cases[] = {
       "unknown state \"dev.nvme0.msix_enabeld\"; did you mean \"dev.nvme0.msix_enabled\"?" },
     { "filter_unknown_event_pci.json", "9:34: expect[0].count.ev: ",
       "unknown event \"msi_pendng\"; did you mean \"msi_pending\"?" },
+    /* schedule exploration (issue 8) */
+    { "explore_not_object.json", "7:14: explore: ", "expected an object, got an array" },
+    { "explore_unknown_key.json", "7:16: explore: ", "unknown key \"jiter\"; did you mean \"jitter\"?" },
+    { "explore_jitter_unknown_key.json", "7:28: explore.jitter: ",
+      "unknown key \"timline\"; did you mean \"timeline\"?" },
+    { "explore_jitter_negative.json", "7:55: explore.jitter.latency: ", "must not be negative, got -1" },
+    { "explore_jitter_too_big.json", "7:40: explore.jitter.timeline: ", "must be 0..4294967296, got 4294967297" },
+    { "explore_jitter_fraction.json", "7:39: explore.jitter.latency: ", "must be an integer, got 2.5" },
 };
 
 Test(scenario, bad_corpus)

@@ -66,17 +66,40 @@ void sim_cpu_start(struct sim_cpu *cpu)
     cpu_queue_resume(cpu, cpu->now);
 }
 
+/* Something else is due first (or at the same time, queued earlier).  The
+ * CPU takes its place in the queue - the sequence number its resumption
+ * would get - and, as long as what comes first is device, wire or
+ * controller work, runs it right here, exactly as the scheduler would have
+ * (same order, same cycle), without a context switch.  When another CPU (or
+ * the end of the run) is first, it queues its resumption in that place and
+ * hands the host thread back. */
 void sim_cpu_advance(struct sim_cpu *cpu, uint64_t cycles)
 {
+    struct sim_engine *e = cpu->eng;
     cpu->now += cycles;
-    /* Something else is due first (or at the same time, queued earlier):
-     * hand the host thread back and come back at our time. */
-    if (sim_engine_has_before(cpu->eng, cpu->now, SIM_PHASE_CPU)) {
-        cpu_queue_resume(cpu, cpu->now);
-        sim_coro_yield();
-    } else {
-        cpu->eng->now = cpu->now;
+    if (!sim_engine_has_before(e, cpu->now, SIM_PHASE_CPU)) {
+        e->now = cpu->now;
+        return;
     }
+    uint64_t seq = e->seq++;
+    uint64_t key = ((uint64_t)SIM_PHASE_CPU << 56) | (seq & ((1ull << 56) - 1));
+    while (e->n) {
+        const struct sim_event *top = &e->heap[0];
+        if (top->t > cpu->now || (top->t == cpu->now && top->key2 > key))
+            break; /* this CPU is next */
+        if ((top->key2 >> 56) >= SIM_PHASE_CPU || e->stopped) {
+            cpu->resume_gen++;
+            cpu->resume_queued = true;
+            cpu->resume_at = cpu->now;
+            sim_schedule_at_seq(e, cpu->now, SIM_PHASE_CPU, cpu_resume_event, cpu, cpu->resume_gen, seq);
+            sim_coro_yield();
+            return;
+        }
+        sim_cpu_current = NULL; /* as in the scheduler */
+        sim_engine_step(e);
+        sim_cpu_current = cpu;
+    }
+    e->now = cpu->now;
 }
 
 static void cpu_take_interrupt(struct sim_cpu *cpu)

@@ -77,6 +77,34 @@ void sim_schedule(struct sim_engine *e, sim_cycle_t t, enum sim_phase phase, sim
     sift_up(e->heap, e->n++);
 }
 
+/* sim_schedule() with a sequence number taken earlier (e->seq++): the
+ * event sorts where it would have, had it been scheduled then.  cpu.c uses
+ * it to run due events on the CPU's own stack and queue its resumption only
+ * when another CPU must run first. */
+void sim_schedule_at_seq(struct sim_engine *e, sim_cycle_t t, enum sim_phase phase, sim_event_fn fn,
+                         void *opaque, uint64_t arg, uint64_t seq)
+{
+    if (t < e->now)
+        t = e->now;
+    if (e->n == e->cap) {
+        unsigned ncap = e->cap ? e->cap * 2 : 256;
+        struct sim_event *nh = realloc(e->heap, (size_t)ncap * sizeof(*nh));
+        if (!nh) {
+            fprintf(stderr, "intrsim: out of memory growing the event queue\n");
+            abort();
+        }
+        e->heap = nh;
+        e->cap = ncap;
+    }
+    struct sim_event *ev = &e->heap[e->n];
+    ev->t = t;
+    ev->key2 = ((uint64_t)phase << SEQ_BITS) | (seq & ((1ull << SEQ_BITS) - 1));
+    ev->fn = fn;
+    ev->opaque = opaque;
+    ev->arg = arg;
+    sift_up(e->heap, e->n++);
+}
+
 bool sim_engine_has_before(const struct sim_engine *e, sim_cycle_t t, enum sim_phase phase)
 {
     if (e->n == 0)

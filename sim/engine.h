@@ -46,6 +46,11 @@ void sim_engine_free(struct sim_engine *e);
 /* Schedule fn(opaque, arg) at cycle t (>= now) in the given phase. */
 void sim_schedule(struct sim_engine *e, sim_cycle_t t, enum sim_phase phase, sim_event_fn fn,
                   void *opaque, uint64_t arg);
+/* Schedule with an explicit insertion sequence (one taken earlier from
+ * e->seq): a CPU that ran due events on its own stack keeps the queue
+ * position its resumption would have had. */
+void sim_schedule_at_seq(struct sim_engine *e, sim_cycle_t t, enum sim_phase phase, sim_event_fn fn,
+                         void *opaque, uint64_t arg, uint64_t seq);
 /* True when an event already queued must run before a new event that would
  * be scheduled now at (t, phase) - that is, one at an earlier cycle, or at
  * the same cycle in an earlier or the same phase (it has a lower sequence). */

@@ -5,19 +5,19 @@
 
 static bool kv_match(const struct scn_filter_kv *want, const struct trace_rec *r)
 {
-    if (strcmp(want->key, "t") == 0)
+    if (want->key[0] == 't' && want->key[1] == 0)
         return !want->is_str && (uint64_t)want->i == r->t;
     const struct trace_kv *have = trace_get(r, want->key);
     if (!have)
         return false;
     if (want->is_str)
-        return have->kind == TRACE_V_STR && strcmp(have->s, want->s) == 0;
+        return have->kind == TRACE_V_STR && have->s[0] == want->s[0] && strcmp(have->s, want->s) == 0;
     return have->kind != TRACE_V_STR && have->i == want->i;
 }
 
 bool sim_filter_match(const struct scn_filter *f, const struct trace_rec *r)
 {
-    if (f->ev[0] && strcmp(f->ev, r->ev) != 0)
+    if (f->ev[0] && (f->ev[0] != r->ev[0] || strcmp(f->ev, r->ev) != 0))
         return false;
     for (unsigned i = 0; i < f->n; i++)
         if (!kv_match(&f->kv[i], r))

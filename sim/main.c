@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench.h"
 #include "explore.h"
 #include "export.h"
 #include "run.h"
@@ -14,6 +15,7 @@ static const char usage[] =
     "       intrsim export TRACE --to perfetto|vcd -o OUT\n"
     "       intrsim explore SCENARIO.json --seeds A..B [--shard K/N] [--report FILE]\n"
     "       intrsim explore --merge REPORT...\n"
+    "       intrsim bench [SCENARIO...] [--json] [--repeat N] [--trace off|on|both]\n"
     "       intrsim --help | --version\n"
     "\n"
     "run     simulate the scenario, print a summary, write the trace (JSON Lines)\n"
@@ -21,6 +23,8 @@ static const char usage[] =
     "export  convert a trace: Chrome trace JSON for Perfetto, or VCD for GTKWave\n"
     "explore run a scenario under every seed of a range, with its timing jitter,\n"
     "        and report each failing seed with the command that reproduces it\n"
+    "bench   time workloads (default scenarios/bench/*.json): host ns per interrupt,\n"
+    "        simulated cycles per second, events per second, peak memory\n"
     "\n"
     "exit status: 0 the run finished and every expectation held; 1 an expectation\n"
     "or an invariant failed; 2 bad usage or bad input.\n"
@@ -62,6 +66,8 @@ int main(int argc, char **argv)
         return sim_export_main(argc - 1, argv + 1);
     if (!strcmp(argv[1], "explore"))
         return sim_explore_main(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "bench"))
+        return sim_bench_main(argc - 1, argv + 1);
     struct sim_run_opts o;
     memset(&o, 0, sizeof o);
     o.out = stdout;

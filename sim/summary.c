@@ -64,6 +64,9 @@ void summary_observer(void *opaque, const struct trace_rec *r)
 {
     struct summary *s = opaque;
     const char *ev = r->ev;
+    /* every event counted here starts with 'i', 'h' or 'v' */
+    if (ev[0] != 'i' && ev[0] != 'h' && ev[0] != 'v')
+        return;
     if (strcmp(ev, "irq_enter") == 0) {
         int64_t cpu = get_int(r, "cpu", 0), depth = get_int(r, "depth", 0);
         s->interrupts++;

@@ -59,12 +59,22 @@ void trace_bool(struct trace_rec *r, const char *key, bool v)
     kv->i = v;
 }
 
+/* Keys are mostly the same string literals on both sides: compare the
+ * pointers, then the first character, before calling strcmp. */
 const struct trace_kv *trace_get(const struct trace_rec *r, const char *key)
 {
-    for (unsigned i = 0; i < r->n; i++)
-        if (strcmp(r->kv[i].key, key) == 0)
+    for (unsigned i = 0; i < r->n; i++) {
+        const char *k = r->kv[i].key;
+        if (k == key || (k[0] == key[0] && strcmp(k, key) == 0))
             return &r->kv[i];
+    }
     return NULL;
+}
+
+/* Characters that need an escape in a JSON string. */
+static inline bool needs_escape(unsigned char c)
+{
+    return c < 0x20 || c == '"' || c == '\\';
 }
 
 /* Appends s as a JSON string literal. */
@@ -74,6 +84,23 @@ static unsigned put_str(char *buf, unsigned pos, unsigned len, const char *s)
     if (pos < len)
         buf[pos] = '"';
     pos++;
+    /* the common case: nothing to escape, one copy */
+    const unsigned char *q = (const unsigned char *)s;
+    while (*q && !needs_escape(*q))
+        q++;
+    if (!*q) {
+        size_t n = (size_t)(q - (const unsigned char *)s);
+        if (pos + n < len)
+            memcpy(buf + pos, s, n);
+        else
+            for (size_t k = 0; k < n; k++)
+                if (pos + k < len)
+                    buf[pos + k] = s[k];
+        pos += (unsigned)n;
+        if (pos < len)
+            buf[pos] = '"';
+        return pos + 1;
+    }
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         char esc = 0;
         switch (*p) {
@@ -108,9 +135,29 @@ static unsigned put_str(char *buf, unsigned pos, unsigned len, const char *s)
     return pos + 1;
 }
 
-static unsigned put_raw(char *buf, unsigned pos, unsigned len, const char *s)
+/* Decimal digits of v into the end of num[32]; returns the first digit. */
+static char *fmt_u64(char *end, uint64_t v)
 {
-    size_t n = strlen(s);
+    *--end = 0;
+    do {
+        *--end = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    return end;
+}
+
+static char *fmt_i64(char *end, int64_t v)
+{
+    if (v >= 0)
+        return fmt_u64(end, (uint64_t)v);
+    char *p = fmt_u64(end, 0 - (uint64_t)v);
+    *--p = '-';
+    return p;
+}
+
+/* put_raw for a string of known length */
+static unsigned put_n(char *buf, unsigned pos, unsigned len, const char *s, size_t n)
+{
     if (pos + n < len)
         memcpy(buf + pos, s, n);
     return pos + (unsigned)n;
@@ -120,30 +167,30 @@ int trace_format_json(const struct trace_rec *r, char *buf, unsigned len)
 {
     char num[32];
     unsigned pos = 0;
-    snprintf(num, sizeof num, "%" PRIu64, r->t);
-    pos = put_raw(buf, pos, len, "{\"t\":");
-    pos = put_raw(buf, pos, len, num);
-    pos = put_raw(buf, pos, len, ",\"ev\":");
+    const char *d = fmt_u64(num + sizeof num, r->t);
+    pos = put_n(buf, pos, len, "{\"t\":", 5);
+    pos = put_n(buf, pos, len, d, (size_t)(num + sizeof num - 1 - d));
+    pos = put_n(buf, pos, len, ",\"ev\":", 6);
     pos = put_str(buf, pos, len, r->ev);
     for (unsigned i = 0; i < r->n; i++) {
         const struct trace_kv *kv = &r->kv[i];
-        pos = put_raw(buf, pos, len, ",");
+        pos = put_n(buf, pos, len, ",", 1);
         pos = put_str(buf, pos, len, kv->key);
-        pos = put_raw(buf, pos, len, ":");
+        pos = put_n(buf, pos, len, ":", 1);
         switch (kv->kind) {
         case TRACE_V_INT:
-            snprintf(num, sizeof num, "%" PRId64, kv->i);
-            pos = put_raw(buf, pos, len, num);
+            d = fmt_i64(num + sizeof num, kv->i);
+            pos = put_n(buf, pos, len, d, (size_t)(num + sizeof num - 1 - d));
             break;
         case TRACE_V_STR:
             pos = put_str(buf, pos, len, kv->s);
             break;
         case TRACE_V_BOOL:
-            pos = put_raw(buf, pos, len, kv->i ? "true" : "false");
+            pos = kv->i ? put_n(buf, pos, len, "true", 4) : put_n(buf, pos, len, "false", 5);
             break;
         }
     }
-    pos = put_raw(buf, pos, len, "}");
+    pos = put_n(buf, pos, len, "}", 1);
     if (len)
         buf[pos < len ? pos : len - 1] = 0;
     return (int)pos;

@@ -250,25 +250,36 @@ int intr_set_disable_mode(unsigned pin, enum intr_disable_mode mode)
     return 0;
 }
 
-static int disable_common(unsigned pin, bool sync)
+/* Takes the line's lock with interrupts off, if the line has handlers. */
+static int lock_requested_desc(unsigned pin, struct intr_desc **out, hal_irqflags_t *f)
 {
     struct intr_desc *desc;
-    hal_irqflags_t f;
-    unsigned depth;
 
     if (!intr_chip_sel)
         return -INTR_ENODEV;
     desc = intr_to_desc(pin);
     if (!desc)
         return -INTR_EINVAL;
-
-    f = hal_irq_save();
+    *f = hal_irq_save();
     hal_spin_lock(&desc->lock);
     if (!desc->nactions) {
         hal_spin_unlock(&desc->lock);
-        hal_irq_restore(f);
+        hal_irq_restore(*f);
         return -INTR_ENOENT;
     }
+    *out = desc;
+    return 0;
+}
+
+static int disable_common(unsigned pin, bool sync)
+{
+    struct intr_desc *desc;
+    hal_irqflags_t f;
+    unsigned depth;
+
+    int rc = lock_requested_desc(pin, &desc, &f);
+    if (rc != 0)
+        return rc;
     /* Lazy: only the depth; the controller is masked by the flow if an
      * interrupt comes (intr_flow_disabled()). */
     if (desc->depth++ == 0 && intr_desc_disable_mode(desc) == INTR_DISABLE_MASK_AT_ONCE)
@@ -300,19 +311,9 @@ int intr_enable_irq(unsigned pin)
     unsigned depth;
     bool replay = false, retriggered = false;
 
-    if (!intr_chip_sel)
-        return -INTR_ENODEV;
-    desc = intr_to_desc(pin);
-    if (!desc)
-        return -INTR_EINVAL;
-
-    f = hal_irq_save();
-    hal_spin_lock(&desc->lock);
-    if (!desc->nactions) {
-        hal_spin_unlock(&desc->lock);
-        hal_irq_restore(f);
-        return -INTR_ENOENT;
-    }
+    int rc = lock_requested_desc(pin, &desc, &f);
+    if (rc != 0)
+        return rc;
     if (desc->depth == 0) {
         hal_spin_unlock(&desc->lock);
         hal_irq_restore(f);

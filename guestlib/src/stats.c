@@ -95,6 +95,24 @@ static void put_pad(struct dump_out *o, unsigned n)
         put_c(o, ' ');
 }
 
+/* *v /= 10, returning the remainder, with 32-bit divisions only: a 64-bit
+ * division on i386 would call libgcc's __udivdi3, which a freestanding
+ * kernel build does not have.  Long division in 16-bit digits; every
+ * partial dividend stays below 10 * 2^16. */
+static unsigned u64_divmod10(uint64_t *v)
+{
+    uint32_t hi = (uint32_t)(*v >> 32), lo = (uint32_t)*v;
+    uint32_t qhi = hi / 10, r = hi % 10;
+    uint32_t t = (r << 16) | (lo >> 16);
+    uint32_t q1 = t / 10;
+    r = t % 10;
+    t = (r << 16) | (lo & 0xFFFFu);
+    uint32_t q0 = t / 10;
+    r = t % 10;
+    *v = ((uint64_t)qhi << 32) | (q1 << 16) | q0;
+    return r;
+}
+
 /* v right-aligned in `width` columns (more if it needs them). */
 static void put_u(struct dump_out *o, uint64_t v, unsigned width)
 {
@@ -102,8 +120,7 @@ static void put_u(struct dump_out *o, uint64_t v, unsigned width)
     unsigned n = 0;
 
     do {
-        d[n++] = (char)('0' + v % 10);
-        v /= 10;
+        d[n++] = (char)('0' + u64_divmod10(&v));
     } while (v);
     if (width > n)
         put_pad(o, width - n);

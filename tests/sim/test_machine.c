@@ -159,3 +159,53 @@ Test(core_on_machine, same_scenario_twice_gives_identical_traces)
     fixture_free(a);
     fixture_free(b);
 }
+
+/* ---- invariants provoked by deliberately broken guests ---- */
+
+static unsigned violations_named(struct fixture *f, const char *name)
+{
+    char want[64];
+    snprintf(want, sizeof want, "\"invariant\":\"%s\"", name);
+    return fixture_count(f, "\"violation\"", want, NULL);
+}
+
+Test(invariants, eoi_with_nothing_in_service)
+{
+    /* a guest that sends the 8259 a non-specific EOI for nothing */
+    struct fixture *f = run_q("{'intrsim':1,'name':'t','machine':{'cpus':1,'platform':'pic'},"
+        "'guest':{'mode':'script','programs':[{'cpu':0,'ops':[{'op':'port_write','port':32,'value':32}]}]},"
+        "'run':{'until':1000}}");
+    cr_assert_eq(violations_named(f, "eoi_without_isr"), 1);
+    fixture_free(f);
+}
+
+Test(invariants, handler_that_never_sends_eoi)
+{
+    /* 8259 programmed by hand, IRQ 3 raised through pc-testdev, and a
+     * handler that forgets the EOI: ISR bit 3 stays set */
+    struct fixture *f = run_q("{'intrsim':1,'name':'t','machine':{'cpus':1,'platform':'pic'},"
+        "'devices':[{'name':'td','type':'testdev'}],"
+        "'guest':{'mode':'script',"
+        " 'handlers':[{'vector':35,'ops':[{'op':'mark','name':'h'}]}],"
+        " 'programs':[{'cpu':0,'ops':["
+        "  {'op':'port_write','port':32,'value':17},{'op':'port_write','port':33,'value':32},"
+        "  {'op':'port_write','port':33,'value':4},{'op':'port_write','port':33,'value':1},"
+        "  {'op':'port_write','port':33,'value':247},{'op':'sti'},"
+        "  {'op':'port_write','port':8195,'value':1},{'op':'wait','until':20000}]}]},"
+        "'run':{'until':30000}}");
+    cr_assert_eq(fixture_count(f, "\"mark\"", "\"h\"", NULL), 1, "the handler ran");
+    cr_assert_eq(violations_named(f, "missing_eoi"), 1);
+    fixture_free(f);
+}
+
+Test(invariants, nesting_above_level_two)
+{
+    /* a core that reports a third nesting level */
+    struct fixture *f = run_q(HEAD "'run':{'until':100}}");
+    sim_cpu_current = &f->m.cpus[0];
+    struct hal_trace t = { .kind = HAL_TR_LEVEL, .arg = 3 };
+    hal_trace(&t);
+    sim_cpu_current = NULL;
+    cr_assert_eq(f->m.violations, 1);
+    fixture_free(f);
+}

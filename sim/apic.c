@@ -59,7 +59,8 @@ static struct bus_msg *bus_msg_get(struct sim_machine *m)
 static void trace_dropped(struct sim_machine *m, const struct apic_msg *msg)
 {
     struct trace_rec r;
-    trace_rec_init(&r, m->eng.now, "apic_dropped");
+    if (!trace_begin(&m->bus, &r, m->eng.now, TEV_apic_dropped))
+        return;
     trace_int(&r, "vector", msg->vector);
     trace_int(&r, "dest", msg->dest);
     trace_str(&r, "dest_mode", msg->dest_logical ? "logical" : "physical");
@@ -185,24 +186,28 @@ static void la_observe(void *opaque, const struct lapic_event *ev)
     const struct apic_msg *msg = ev->msg;
     switch (ev->kind) {
     case LAPIC_EV_ACCEPT:
-        trace_rec_init(&r, m->eng.now, "lapic_accept");
+        if (!trace_begin(&m->bus, &r, m->eng.now, TEV_lapic_accept))
+            return;
         trace_int(&r, "cpu", c->index);
         trace_int(&r, "vector", ev->vector);
         trace_str(&r, "trigger", ev->value ? "level" : "edge");
         break;
     case LAPIC_EV_EOI:
-        trace_rec_init(&r, m->eng.now, "lapic_eoi");
+        if (!trace_begin(&m->bus, &r, m->eng.now, TEV_lapic_eoi))
+            return;
         trace_int(&r, "cpu", c->index);
         trace_int(&r, "vector", ev->vector);
         trace_bool(&r, "broadcast", ev->value != 0);
         break;
     case LAPIC_EV_SPURIOUS:
-        trace_rec_init(&r, m->eng.now, "lapic_spurious");
+        if (!trace_begin(&m->bus, &r, m->eng.now, TEV_lapic_spurious))
+            return;
         trace_int(&r, "cpu", c->index);
         trace_int(&r, "vector", ev->vector);
         break;
     case LAPIC_EV_IPI:
-        trace_rec_init(&r, m->eng.now, "ipi");
+        if (!trace_begin(&m->bus, &r, m->eng.now, TEV_ipi))
+            return;
         trace_int(&r, "cpu", c->index);
         trace_int(&r, "vector", msg ? msg->vector : ev->vector);
         trace_int(&r, "dest", msg ? (int64_t)msg->dest : 0);
@@ -211,36 +216,43 @@ static void la_observe(void *opaque, const struct lapic_event *ev)
         trace_int(&r, "shorthand", msg ? msg->shorthand : 0);
         break;
     case LAPIC_EV_TIMER:
-        trace_rec_init(&r, m->eng.now, "lapic_timer");
+        if (!trace_begin(&m->bus, &r, m->eng.now, TEV_lapic_timer))
+            return;
         trace_int(&r, "cpu", c->index);
         trace_int(&r, "vector", ev->vector);
         break;
     case LAPIC_EV_ESR:
-        trace_rec_init(&r, m->eng.now, "lapic_error");
+        if (!trace_begin(&m->bus, &r, m->eng.now, TEV_lapic_error))
+            return;
         trace_int(&r, "cpu", c->index);
         trace_int(&r, "esr", ev->value);
         break;
     case LAPIC_EV_INIT:
-        trace_rec_init(&r, m->eng.now, "init");
+        if (!trace_begin(&m->bus, &r, m->eng.now, TEV_init))
+            return;
         trace_int(&r, "cpu", c->index);
         break;
     case LAPIC_EV_SIPI:
-        trace_rec_init(&r, m->eng.now, "sipi");
+        if (!trace_begin(&m->bus, &r, m->eng.now, TEV_sipi))
+            return;
         trace_int(&r, "cpu", c->index);
         trace_int(&r, "vector", ev->vector);
         break;
     case LAPIC_EV_TPR:
-        trace_rec_init(&r, m->eng.now, "lapic_tpr");
+        if (!trace_begin(&m->bus, &r, m->eng.now, TEV_lapic_tpr))
+            return;
         trace_int(&r, "cpu", c->index);
         trace_int(&r, "value", ev->value);
         break;
     case LAPIC_EV_COALESCED:
-        trace_rec_init(&r, m->eng.now, "lapic_coalesced");
+        if (!trace_begin(&m->bus, &r, m->eng.now, TEV_lapic_coalesced))
+            return;
         trace_int(&r, "cpu", c->index);
         trace_int(&r, "vector", ev->vector);
         break;
     case LAPIC_EV_REJECTED:
-        trace_rec_init(&r, m->eng.now, "lapic_rejected");
+        if (!trace_begin(&m->bus, &r, m->eng.now, TEV_lapic_rejected))
+            return;
         trace_int(&r, "cpu", c->index);
         trace_int(&r, "vector", ev->vector);
         trace_int(&r, "value", ev->value);
@@ -375,7 +387,8 @@ static void io_observe(void *opaque, const struct ioapic_event *ev)
     struct trace_rec r;
     switch (ev->kind) {
     case IOAPIC_EV_DELIVER:
-        trace_rec_init(&r, m->eng.now, "ioapic_deliver");
+        if (!trace_begin(&m->bus, &r, m->eng.now, TEV_ioapic_deliver))
+            return;
         trace_int(&r, "ioapic", k);
         trace_int(&r, "pin", ev->pin);
         trace_int(&r, "vector", ev->vector);
@@ -385,29 +398,34 @@ static void io_observe(void *opaque, const struct ioapic_event *ev)
         trace_str(&r, "trigger", ev->msg && ev->msg->trigger_level ? "level" : "edge");
         break;
     case IOAPIC_EV_REMOTE_IRR:
-        trace_rec_init(&r, m->eng.now, "ioapic_remote_irr");
+        if (!trace_begin(&m->bus, &r, m->eng.now, TEV_ioapic_remote_irr))
+            return;
         trace_int(&r, "ioapic", k);
         trace_int(&r, "pin", ev->pin);
         trace_int(&r, "value", ev->value);
         break;
     case IOAPIC_EV_EOI:
-        trace_rec_init(&r, m->eng.now, "ioapic_eoi");
+        if (!trace_begin(&m->bus, &r, m->eng.now, TEV_ioapic_eoi))
+            return;
         trace_int(&r, "ioapic", k);
         trace_int(&r, "vector", ev->vector);
         trace_int(&r, "value", ev->value);
         break;
     case IOAPIC_EV_DROPPED_MASKED:
-        trace_rec_init(&r, m->eng.now, "ioapic_dropped");
+        if (!trace_begin(&m->bus, &r, m->eng.now, TEV_ioapic_dropped))
+            return;
         trace_int(&r, "ioapic", k);
         trace_int(&r, "pin", ev->pin);
         break;
     case IOAPIC_EV_COALESCED:
-        trace_rec_init(&r, m->eng.now, "ioapic_coalesced");
+        if (!trace_begin(&m->bus, &r, m->eng.now, TEV_ioapic_coalesced))
+            return;
         trace_int(&r, "ioapic", k);
         trace_int(&r, "pin", ev->pin);
         break;
     case IOAPIC_EV_IRR:
-        trace_rec_init(&r, m->eng.now, "ioapic_irr");
+        if (!trace_begin(&m->bus, &r, m->eng.now, TEV_ioapic_irr))
+            return;
         trace_int(&r, "ioapic", k);
         trace_int(&r, "pin", ev->pin);
         trace_int(&r, "value", ev->value);
@@ -437,7 +455,8 @@ static void io_mmio_write(void *opaque, uint64_t off, unsigned size, uint64_t v)
         int pin = (int)(sel - IOAPIC_REG_REDTBL) / 2;
         uint64_t e = ioapic_entry(io, pin);
         struct trace_rec r;
-        trace_rec_init(&r, x->m->eng.now, "ioapic_entry");
+        if (!trace_begin(&x->m->bus, &r, x->m->eng.now, TEV_ioapic_entry))
+            return;
         trace_int(&r, "ioapic", x->index);
         trace_int(&r, "pin", pin);
         trace_int(&r, "value", (int64_t)(e & 0xFFFFFFFFu));

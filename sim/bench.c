@@ -132,8 +132,8 @@ static int bench_once(const struct scenario *scn, bool trace, struct bench_resul
         trace_file_header(tf, "{\"intrsim_trace\":1,\"bench\":true}");
         trace_bus_add(&m->bus, trace_file_sink, tf);
     }
-    trace_bus_add(&m->bus, expect_observer, x);
-    trace_bus_add(&m->bus, summary_observer, sum);
+    expect_attach(x, &m->bus);
+    summary_attach(sum, &m->bus);
 
     uint64_t t0 = now_ns();
     sim_machine_run(m);

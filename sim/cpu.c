@@ -120,7 +120,7 @@ static void cpu_take_interrupt(struct sim_cpu *cpu)
     bool saved_if = cpu->iflag;
     cpu->iflag = false;
     cpu->depth++;
-    sim_machine_trace_irq(m, cpu, "irq_enter", vector);
+    sim_machine_trace_irq(m, cpu, TEV_irq_enter, vector);
     /* Entry costs at least one cycle even in the zero preset: a level line
      * that stays asserted through its handler's EOI is re-delivered at once,
      * and the clock must still move for the run to reach its end. */
@@ -135,7 +135,7 @@ static void cpu_take_interrupt(struct sim_cpu *cpu)
         cpu->cycles_irq_overhead += tm->irq_return;
         sim_cpu_advance(cpu, tm->irq_return);
     }
-    sim_machine_trace_irq(m, cpu, "irq_exit", vector);
+    sim_machine_trace_irq(m, cpu, TEV_irq_exit, vector);
     cpu->depth--;
     cpu->iflag = saved_if; /* iret restores EFLAGS */
 }
@@ -152,13 +152,13 @@ static void cpu_take_nmi(struct sim_cpu *cpu)
     cpu->iflag = false;
     cpu->in_nmi = true;
     cpu->depth++;
-    sim_machine_trace_irq(m, cpu, "irq_enter", SIM_NMI_VECTOR);
+    sim_machine_trace_irq(m, cpu, TEV_irq_enter, SIM_NMI_VECTOR);
     sim_cpu_advance(cpu, tm->irq_entry ? tm->irq_entry : 1);
     if (m->entry)
         m->entry(SIM_NMI_VECTOR);
     if (tm->irq_return)
         sim_cpu_advance(cpu, tm->irq_return);
-    sim_machine_trace_irq(m, cpu, "irq_exit", SIM_NMI_VECTOR);
+    sim_machine_trace_irq(m, cpu, TEV_irq_exit, SIM_NMI_VECTOR);
     cpu->depth--;
     cpu->in_nmi = false;
     cpu->iflag = saved_if;

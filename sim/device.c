@@ -16,7 +16,8 @@
 static void device_trace(struct sim_device *d, const char *action)
 {
     struct trace_rec r;
-    trace_rec_init(&r, d->m->eng.now, "device");
+    if (!trace_begin(&d->m->bus, &r, d->m->eng.now, TEV_device))
+        return;
     trace_str(&r, "device", d->cfg->name);
     trace_str(&r, "action", action);
     trace_emit(&d->m->bus, &r);
@@ -307,12 +308,13 @@ static void pci_fire(struct sim_device *d, const struct scn_event *e)
 {
     static const char *const names[] = { "assert", "deassert", "pulse", "msi" };
     struct trace_rec r;
-    trace_rec_init(&r, d->m->eng.now, "device");
-    trace_str(&r, "device", d->cfg->name);
-    trace_str(&r, "action", names[e->action <= SCN_ACT_MSI ? e->action : 0]);
-    if (e->action == SCN_ACT_MSI)
-        trace_int(&r, "vector", e->vector);
-    trace_emit(&d->m->bus, &r);
+    if (trace_begin(&d->m->bus, &r, d->m->eng.now, TEV_device)) {
+        trace_str(&r, "device", d->cfg->name);
+        trace_str(&r, "action", names[e->action <= SCN_ACT_MSI ? e->action : 0]);
+        if (e->action == SCN_ACT_MSI)
+            trace_int(&r, "vector", e->vector);
+        trace_emit(&d->m->bus, &r);
+    }
     if (e->action == SCN_ACT_DEASSERT)
         sim_pci_withdraw(d->pci);
     else
@@ -378,14 +380,15 @@ void sim_timeline_init(struct sim_machine *m)
         fprintf(stderr, "intrsim: out of memory\n");
         abort();
     }
-    bool any_trigger = false;
+    int sink = -1;
     for (unsigned i = 0; i < s->ntimeline; i++) {
         const struct scn_event *e = &s->timeline[i];
-        if (e->has_trigger)
-            any_trigger = true;
-        else
+        if (!e->has_trigger) {
             sim_schedule(&m->eng, sim_explore_event_time(m, i, 0, e->at), SIM_PHASE_DEVICE, timeline_event, st, i);
+            continue;
+        }
+        if (sink < 0)
+            sink = trace_bus_add_quiet(&m->bus, timeline_observer, st);
+        sim_filter_subscribe(&e->trigger, &m->bus, sink);
     }
-    if (any_trigger)
-        trace_bus_add(&m->bus, timeline_observer, st);
 }

@@ -50,6 +50,20 @@ void expect_observer(void *opaque, const struct trace_rec *r)
     }
 }
 
+void expect_attach(struct expect_state *x, struct trace_bus *b)
+{
+    const struct scenario *s = x->s;
+    int k = trace_bus_add_quiet(b, expect_observer, x);
+    for (unsigned i = 0; i < s->nexpect; i++) {
+        const struct scn_expect *e = &s->expect[i];
+        if (e->kind == SCN_EXP_COUNT)
+            sim_filter_subscribe(&e->filter, b, k);
+        else if (e->kind == SCN_EXP_ORDER)
+            for (unsigned o = 0; o < e->norder; o++)
+                sim_filter_subscribe(&e->order[o], b, k);
+    }
+}
+
 static bool cmp_holds(enum scn_cmp c, int64_t have, int64_t want)
 {
     switch (c) {
@@ -145,7 +159,7 @@ void expect_finish(struct expect_state *x, struct sim_machine *m)
         if (!x->ok[i])
             x->failed++;
         struct trace_rec r;
-        trace_rec_init(&r, m->eng.now, "expect");
+        trace_rec_init(&r, m->eng.now, TEV_expect);
         trace_str(&r, "name", e->name);
         trace_bool(&r, "ok", x->ok[i]);
         if (!x->ok[i])

@@ -22,6 +22,8 @@ int  expect_init(struct expect_state *x, const struct scenario *s);
 void expect_free(struct expect_state *x);
 /* The trace observer that counts matches as the run goes. */
 void expect_observer(void *opaque, const struct trace_rec *r);
+/* Adds expect_observer to the bus for the events its filters name. */
+void expect_attach(struct expect_state *x, struct trace_bus *b);
 /* After the run: decide each expectation, emit `expect` events. */
 void expect_finish(struct expect_state *x, struct sim_machine *m);
 /* End-of-run invariants (missing EOI, undelivered level requests). */

@@ -15,9 +15,19 @@ static bool kv_match(const struct scn_filter_kv *want, const struct trace_rec *r
     return have->kind != TRACE_V_STR && have->i == want->i;
 }
 
+void sim_filter_subscribe(const struct scn_filter *f, struct trace_bus *b, int sink)
+{
+    if (f->ev[0]) {
+        trace_bus_subscribe(b, sink, (enum trace_ev)f->ev_id);
+        return;
+    }
+    for (int id = 0; id < TEV_COUNT; id++)
+        trace_bus_subscribe(b, sink, (enum trace_ev)id);
+}
+
 bool sim_filter_match(const struct scn_filter *f, const struct trace_rec *r)
 {
-    if (f->ev[0] && (f->ev[0] != r->ev[0] || strcmp(f->ev, r->ev) != 0))
+    if (f->ev[0] && f->ev_id != (unsigned)r->id)
         return false;
     for (unsigned i = 0; i < f->n; i++)
         if (!kv_match(&f->kv[i], r))

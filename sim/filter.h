@@ -11,5 +11,7 @@
  * key/value pair of f is a field of r with an equal value (integers compare
  * to integers and booleans, strings to strings). */
 bool sim_filter_match(const struct scn_filter *f, const struct trace_rec *r);
+/* Subscribes sink k of the bus to the events f can match. */
+void sim_filter_subscribe(const struct scn_filter *f, struct trace_bus *b, int sink);
 
 #endif

@@ -209,7 +209,7 @@ static void guest_request(struct guest_state *g, int i)
             return;
         }
         struct trace_rec r;
-        trace_rec_init(&r, g->m->eng.now, "intr_error");
+        trace_rec_init(&r, g->m->eng.now, TEV_intr_error);
         trace_int(&r, "cpu", hal_cpu_id());
         trace_str(&r, "driver", c->name);
         trace_str(&r, "detail", "PCI interrupt set-up failed");
@@ -228,7 +228,7 @@ static void guest_request(struct guest_state *g, int i)
     }
     struct sim_machine *m = g->m;
     struct trace_rec r;
-    trace_rec_init(&r, m->eng.now, "intr_error");
+    trace_rec_init(&r, m->eng.now, TEV_intr_error);
     trace_int(&r, "cpu", hal_cpu_id());
     trace_int(&r, "irq", c->irq);
     trace_str(&r, "driver", c->name);
@@ -337,7 +337,7 @@ static void guest_run(struct sim_cpu *cpu)
 {
     struct guest_state *g = cpu->m->guest;
     struct trace_rec r;
-    trace_rec_init(&r, cpu->eng->now, "boot");
+    trace_rec_init(&r, cpu->eng->now, TEV_boot);
     trace_int(&r, "cpu", cpu->index);
     trace_emit(&cpu->m->bus, &r);
     struct guest_op *ops;
@@ -462,6 +462,46 @@ static void on_handler_enter(struct sim_machine *m, struct sim_cpu *cpu, const s
     }
 }
 
+/* What the simulator learns from a core event whether or not anyone
+ * observes it: handler entry checks and latencies, the nesting level. */
+static void hal_trace_effects(struct sim_machine *m, struct sim_cpu *cpu, const struct hal_trace *t)
+{
+    if (t->kind == HAL_TR_HANDLER_ENTER) {
+        on_handler_enter(m, cpu, t);
+    } else if (t->kind == HAL_TR_LEVEL) {
+        cpu->level = (int)t->arg;
+        if (cpu->level > cpu->max_level)
+            cpu->max_level = cpu->level;
+        if (cpu->level > m->max_level)
+            m->max_level = cpu->level;
+        if (cpu->level > 2)
+            sim_machine_violation(m, "nesting_depth", "interrupt nesting level above 2");
+    }
+}
+
+static int hal_trace_event(const struct hal_trace *t)
+{
+    switch (t->kind) {
+    case HAL_TR_HANDLER_ENTER: return TEV_handler_enter;
+    case HAL_TR_HANDLER_EXIT: return TEV_handler_exit;
+    case HAL_TR_BH_ENTER: return TEV_bh_enter;
+    case HAL_TR_BH_EXIT: return TEV_bh_exit;
+    case HAL_TR_INTR_REQUEST: return TEV_intr_request;
+    case HAL_TR_INTR_RELEASE: return TEV_intr_release;
+    case HAL_TR_INTR_DISABLE: return t->arg2 == 1 ? TEV_intr_lazy_mask : TEV_intr_disable;
+    case HAL_TR_INTR_ENABLE: return TEV_intr_enable;
+    case HAL_TR_INTR_UNHANDLED: return TEV_intr_unhandled;
+    case HAL_TR_INTR_SPURIOUS_DISABLE: return TEV_intr_spurious_disable;
+    case HAL_TR_INTR_STRAY: return TEV_intr_stray;
+    case HAL_TR_INTR_SPURIOUS: return TEV_intr_spurious;
+    case HAL_TR_INTR_MIGRATE: return TEV_intr_migrate;
+    case HAL_TR_INTR_REPLAY: return TEV_intr_replay;
+    case HAL_TR_INTR_ERROR: return TEV_intr_error;
+    case HAL_TR_LEVEL: return TEV_level;
+    }
+    return -1;
+}
+
 void hal_trace(const struct hal_trace *t)
 {
     struct sim_cpu *cpu = sim_cpu_current;
@@ -469,28 +509,12 @@ void hal_trace(const struct hal_trace *t)
         return;
     struct sim_machine *m = cpu->m;
     struct trace_rec r;
-    const char *ev = NULL;
-    switch (t->kind) {
-    case HAL_TR_HANDLER_ENTER: ev = "handler_enter"; break;
-    case HAL_TR_HANDLER_EXIT: ev = "handler_exit"; break;
-    case HAL_TR_BH_ENTER: ev = "bh_enter"; break;
-    case HAL_TR_BH_EXIT: ev = "bh_exit"; break;
-    case HAL_TR_INTR_REQUEST: ev = "intr_request"; break;
-    case HAL_TR_INTR_RELEASE: ev = "intr_release"; break;
-    case HAL_TR_INTR_DISABLE: ev = t->arg2 == 1 ? "intr_lazy_mask" : "intr_disable"; break;
-    case HAL_TR_INTR_ENABLE: ev = "intr_enable"; break;
-    case HAL_TR_INTR_UNHANDLED: ev = "intr_unhandled"; break;
-    case HAL_TR_INTR_SPURIOUS_DISABLE: ev = "intr_spurious_disable"; break;
-    case HAL_TR_INTR_STRAY: ev = "intr_stray"; break;
-    case HAL_TR_INTR_SPURIOUS: ev = "intr_spurious"; break;
-    case HAL_TR_INTR_MIGRATE: ev = "intr_migrate"; break;
-    case HAL_TR_INTR_REPLAY: ev = "intr_replay"; break;
-    case HAL_TR_INTR_ERROR: ev = "intr_error"; break;
-    case HAL_TR_LEVEL: ev = "level"; break;
-    }
-    if (!ev)
+    int ev = hal_trace_event(t);
+    if (ev < 0)
         return;
-    trace_rec_init(&r, m->eng.now, ev);
+    hal_trace_effects(m, cpu, t);
+    if (!trace_begin(&m->bus, &r, m->eng.now, (enum trace_ev)ev))
+        return;
     trace_int(&r, "cpu", cpu->index);
     switch (t->kind) {
     case HAL_TR_HANDLER_ENTER:
@@ -500,8 +524,6 @@ void hal_trace(const struct hal_trace *t)
         trace_int(&r, "level", t->level);
         if (t->kind == HAL_TR_HANDLER_EXIT)
             trace_bool(&r, "result", t->result != 0);
-        else
-            on_handler_enter(m, cpu, t);
         break;
     case HAL_TR_BH_ENTER:
     case HAL_TR_BH_EXIT:
@@ -509,13 +531,6 @@ void hal_trace(const struct hal_trace *t)
         break;
     case HAL_TR_LEVEL:
         trace_int(&r, "level", t->arg);
-        cpu->level = (int)t->arg;
-        if (cpu->level > cpu->max_level)
-            cpu->max_level = cpu->level;
-        if (cpu->level > m->max_level)
-            m->max_level = cpu->level;
-        if (cpu->level > 2)
-            sim_machine_violation(m, "nesting_depth", "interrupt nesting level above 2");
         break;
     case HAL_TR_INTR_REQUEST:
         trace_int(&r, "irq", t->irq);

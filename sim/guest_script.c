@@ -19,13 +19,14 @@ static void check_event(struct sim_cpu *cpu, bool ok, const char *what, uint64_t
 {
     struct sim_machine *m = cpu->m;
     struct trace_rec r;
-    trace_rec_init(&r, m->eng.now, "check");
-    trace_int(&r, "cpu", cpu->index);
-    trace_bool(&r, "ok", ok);
-    trace_str(&r, "detail", what);
-    trace_int(&r, "got", (int64_t)got);
-    trace_int(&r, "want", (int64_t)want);
-    trace_emit(&m->bus, &r);
+    if (trace_begin(&m->bus, &r, m->eng.now, TEV_check)) {
+        trace_int(&r, "cpu", cpu->index);
+        trace_bool(&r, "ok", ok);
+        trace_str(&r, "detail", what);
+        trace_int(&r, "got", (int64_t)got);
+        trace_int(&r, "want", (int64_t)want);
+        trace_emit(&m->bus, &r);
+    }
     if (!ok)
         m->check_failures++;
 }
@@ -122,7 +123,8 @@ static void do_poll(struct sim_cpu *cpu, const struct scn_op *op)
 static void mark(struct sim_cpu *cpu, const char *name)
 {
     struct trace_rec r;
-    trace_rec_init(&r, cpu->m->eng.now, "mark");
+    if (!trace_begin(&cpu->m->bus, &r, cpu->m->eng.now, TEV_mark))
+        return;
     trace_int(&r, "cpu", cpu->index);
     trace_str(&r, "name", name);
     trace_emit(&cpu->m->bus, &r);

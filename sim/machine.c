@@ -112,20 +112,21 @@ void sim_machine_violation(struct sim_machine *m, const char *invariant, const c
 {
     struct trace_rec r;
     m->violations++;
-    trace_rec_init(&r, m->eng.now, "violation");
+    trace_rec_init(&r, m->eng.now, TEV_violation);
     trace_str(&r, "invariant", invariant);
     trace_str(&r, "detail", detail);
     trace_emit(&m->bus, &r);
 }
 
-void sim_machine_trace_irq(struct sim_machine *m, struct sim_cpu *cpu, const char *ev, int vector)
+void sim_machine_trace_irq(struct sim_machine *m, struct sim_cpu *cpu, enum trace_ev ev, int vector)
 {
     struct trace_rec r;
-    trace_rec_init(&r, m->eng.now, ev);
-    trace_int(&r, "cpu", cpu->index);
-    trace_int(&r, "vector", vector);
-    trace_int(&r, "depth", cpu->depth);
-    trace_emit(&m->bus, &r);
+    if (trace_begin(&m->bus, &r, m->eng.now, ev)) {
+        trace_int(&r, "cpu", cpu->index);
+        trace_int(&r, "vector", vector);
+        trace_int(&r, "depth", cpu->depth);
+        trace_emit(&m->bus, &r);
+    }
     if (cpu->depth > m->max_depth)
         m->max_depth = cpu->depth;
 }
@@ -138,23 +139,24 @@ static void pic_observer(void *opaque, const struct pic8259_event *ev)
 {
     struct sim_machine *m = opaque;
     struct trace_rec r;
-    const char *name = NULL;
+    enum trace_ev name;
     switch (ev->kind) {
-    case PIC8259_EV_IRR: name = "pic_irr"; break;
-    case PIC8259_EV_ISR: name = "pic_isr"; break;
-    case PIC8259_EV_EOI: name = "pic_eoi"; break;
-    case PIC8259_EV_SPURIOUS: name = "pic_spurious"; break;
-    case PIC8259_EV_IMR: name = "pic_imr"; break;
-    case PIC8259_EV_ELCR: name = "pic_elcr"; break;
+    case PIC8259_EV_IRR: name = TEV_pic_irr; break;
+    case PIC8259_EV_ISR: name = TEV_pic_isr; break;
+    case PIC8259_EV_EOI: name = TEV_pic_eoi; break;
+    case PIC8259_EV_SPURIOUS: name = TEV_pic_spurious; break;
+    case PIC8259_EV_IMR: name = TEV_pic_imr; break;
+    case PIC8259_EV_ELCR: name = TEV_pic_elcr; break;
     default: return;
     }
-    trace_rec_init(&r, m->eng.now, name);
-    trace_str(&r, "chip", chip_name[ev->chip & 1]);
-    if (ev->kind != PIC8259_EV_IMR && ev->kind != PIC8259_EV_ELCR)
-        trace_int(&r, "ir", ev->ir);
-    if (ev->kind != PIC8259_EV_EOI && ev->kind != PIC8259_EV_SPURIOUS)
-        trace_int(&r, "value", ev->value);
-    trace_emit(&m->bus, &r);
+    if (trace_begin(&m->bus, &r, m->eng.now, name)) {
+        trace_str(&r, "chip", chip_name[ev->chip & 1]);
+        if (ev->kind != PIC8259_EV_IMR && ev->kind != PIC8259_EV_ELCR)
+            trace_int(&r, "ir", ev->ir);
+        if (ev->kind != PIC8259_EV_EOI && ev->kind != PIC8259_EV_SPURIOUS)
+            trace_int(&r, "value", ev->value);
+        trace_emit(&m->bus, &r);
+    }
     if (ev->kind == PIC8259_EV_EOI && ev->ir < 0)
         sim_machine_violation(m, "eoi_without_isr",
                               ev->chip ? "EOI to the slave 8259 with nothing in service"

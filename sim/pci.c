@@ -43,11 +43,12 @@
 
 /* ---- tracing --------------------------------------------------------------- */
 
-static void pci_trace_msi(struct sim_pci_fn *f, const char *ev, unsigned vector, const char *reason)
+static void pci_trace_msi(struct sim_pci_fn *f, enum trace_ev ev, unsigned vector, const char *reason)
 {
     struct sim_machine *m = f->m;
     struct trace_rec r;
-    trace_rec_init(&r, m->eng.now, ev);
+    if (!trace_begin(&m->bus, &r, m->eng.now, ev))
+        return;
     trace_str(&r, "device", f->dev->cfg->name);
     trace_int(&r, "vector", vector);
     if (reason)
@@ -63,10 +64,10 @@ static void msi_observe(void *opaque, const struct msi_event *ev)
     switch (ev->kind) {
     case MSI_EV_PENDING:
         if (ev->value)
-            pci_trace_msi(f, "msi_pending", ev->vector, ev->msix ? "msix" : "msi");
+            pci_trace_msi(f, TEV_msi_pending, ev->vector, ev->msix ? "msix" : "msi");
         break;
     case MSI_EV_DROPPED:
-        pci_trace_msi(f, "msi_dropped", ev->vector,
+        pci_trace_msi(f, TEV_msi_dropped, ev->vector,
                       ev->value > 0 && ev->value <= 3 ? drop_reasons[ev->value] : "?");
         break;
     default:
@@ -82,19 +83,21 @@ static void msi_send(void *opaque, const struct msi_msg *msg)
     struct sim_machine *m = f->m;
     struct msi_decoded d;
     struct trace_rec r;
-    trace_rec_init(&r, m->eng.now, "msi");
-    trace_str(&r, "src", f->dev->cfg->name);
-    trace_int(&r, "addr", (int64_t)msg->addr);
-    trace_int(&r, "data", msg->data);
-    trace_emit(&m->bus, &r);
-    int rc = msi_decode_ex(msg->addr, msg->data, m->scn->machine.x2apic, &d);
-    if (rc != MSI_DECODE_OK) {
-        trace_rec_init(&r, m->eng.now, "msi_invalid");
+    if (trace_begin(&m->bus, &r, m->eng.now, TEV_msi)) {
         trace_str(&r, "src", f->dev->cfg->name);
         trace_int(&r, "addr", (int64_t)msg->addr);
         trace_int(&r, "data", msg->data);
-        trace_str(&r, "reason", msi_decode_result_name(rc));
         trace_emit(&m->bus, &r);
+    }
+    int rc = msi_decode_ex(msg->addr, msg->data, m->scn->machine.x2apic, &d);
+    if (rc != MSI_DECODE_OK) {
+        if (trace_begin(&m->bus, &r, m->eng.now, TEV_msi_invalid)) {
+            trace_str(&r, "src", f->dev->cfg->name);
+            trace_int(&r, "addr", (int64_t)msg->addr);
+            trace_int(&r, "data", msg->data);
+            trace_str(&r, "reason", msi_decode_result_name(rc));
+            trace_emit(&m->bus, &r);
+        }
         if (rc == MSI_DECODE_NOT_MSI)
             return; /* an ordinary memory write: nothing is interrupted */
     }
@@ -348,11 +351,12 @@ static void source_ack(struct sim_pci_fn *f, unsigned k)
     f->read_since_ack[k] = false;
     d->acks++;
     struct trace_rec r;
-    trace_rec_init(&r, f->m->eng.now, "device");
-    trace_str(&r, "device", d->cfg->name);
-    trace_str(&r, "action", "ack");
-    trace_int(&r, "vector", k);
-    trace_emit(&f->m->bus, &r);
+    if (trace_begin(&f->m->bus, &r, f->m->eng.now, TEV_device)) {
+        trace_str(&r, "device", d->cfg->name);
+        trace_str(&r, "action", "ack");
+        trace_int(&r, "vector", k);
+        trace_emit(&f->m->bus, &r);
+    }
     if (!fn_has_events(f)) {
         d->pending = false;
         d->serviced++;
@@ -481,7 +485,8 @@ static struct sim_pci_fn *pci_lookup(struct sim_machine *m, unsigned bus, unsign
 static void trace_config(struct sim_pci_fn *f, unsigned off, unsigned size, uint32_t v)
 {
     struct trace_rec r;
-    trace_rec_init(&r, f->m->eng.now, "pci_config");
+    if (!trace_begin(&f->m->bus, &r, f->m->eng.now, TEV_pci_config))
+        return;
     trace_str(&r, "device", f->dev->cfg->name);
     trace_int(&r, "slot", f->slot);
     trace_int(&r, "addr", off);

@@ -42,7 +42,7 @@ static char *trace_header(const struct scenario *s)
 static void emit_end(struct sim_machine *m, const struct summary *sum, unsigned failed)
 {
     struct trace_rec r;
-    trace_rec_init(&r, m->eng.now, "end");
+    trace_rec_init(&r, m->eng.now, TEV_end);
     trace_int(&r, "cycles", (int64_t)m->eng.now);
     trace_int(&r, "interrupts", (int64_t)sum->interrupts);
     trace_int(&r, "spurious", (int64_t)sum->spurious);
@@ -85,8 +85,8 @@ static int run_loaded(struct run_ctx *c, const struct sim_run_opts *o)
         free(hdr);
         trace_bus_add(&m->bus, trace_file_sink, &c->tf);
     }
-    trace_bus_add(&m->bus, expect_observer, &c->x);
-    trace_bus_add(&m->bus, summary_observer, &c->sum);
+    expect_attach(&c->x, &m->bus);
+    summary_attach(&c->sum, &m->bus);
 
     sim_machine_run(m);
     invariants_finish(m);

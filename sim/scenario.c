@@ -14,6 +14,7 @@
 #include "hal.h"
 #include "intr.h"
 #include "jsonloc.h"
+#include "trace_events.h"
 
 #include <cJSON.h>
 #include <errno.h>
@@ -42,21 +43,8 @@ _Static_assert(SCN_DEVICE_IO_BASE + SCN_DEVICE_IO_STRIDE * SCN_MAX_DEVICES <= SC
 
 /* ---- names the format knows ------------------------------------------- */
 
-static const char *const k_event_names[] = {
-    "line", "device", "msi", "pic_irr", "pic_isr", "pic_eoi", "pic_spurious", "ioapic_deliver",
-    "ioapic_remote_irr", "ioapic_eoi", "ipi", "lapic_accept", "lapic_eoi", "lapic_spurious",
-    "irq_enter", "irq_exit", "handler_enter", "handler_exit", "bh_enter", "bh_exit", "level",
-    "intr_request", "intr_release", "intr_disable", "intr_enable", "intr_unhandled",
-    "intr_spurious_disable", "intr_stray", "intr_spurious", "intr_migrate", "intr_replay",
-    "intr_error", "boot", "violation", "expect", "end",
-    /* added with the apic platform and script mode */
-    "mark", "ioapic_irr", "lapic_timer", "lapic_error", "init", "sipi", "cpu_online",
-    /* state changes the trace carries for reconstruction, and drops */
-    "pic_imr", "pic_elcr", "lapic_tpr", "lapic_coalesced", "lapic_rejected", "apic_dropped",
-    "ioapic_dropped", "ioapic_coalesced", "ioapic_entry", "check", "intr_lazy_mask",
-    /* added with PCI devices */
-    "msi_pending", "msi_dropped", "msi_invalid", "pci_config",
-};
+/* The event names a filter may test: the trace's vocabulary (trace_events.h). */
+#define k_event_names trace_ev_names
 /* "ev" first, then the event fields a filter may test. */
 static const char *const k_filter_keys[] = {
     "ev", "t", "cpu", "src", "dst", "level", "chip", "ir", "value", "vector", "depth", "irq",
@@ -978,6 +966,7 @@ static int load_filter(struct ctx *c, const cJSON *obj, struct scn_filter *f)
                 goto fail;
             }
             snprintf(f->ev, sizeof f->ev, "%s", v);
+            f->ev_id = (unsigned)trace_ev_lookup(v);
             pop(c);
             continue;
         }

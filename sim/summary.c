@@ -63,32 +63,38 @@ static void on_request(struct summary *s, const struct trace_rec *r)
 void summary_observer(void *opaque, const struct trace_rec *r)
 {
     struct summary *s = opaque;
-    const char *ev = r->ev;
-    /* every event counted here starts with 'i', 'h' or 'v' */
-    if (ev[0] != 'i' && ev[0] != 'h' && ev[0] != 'v')
-        return;
-    if (strcmp(ev, "irq_enter") == 0) {
+    switch (r->id) {
+    case TEV_irq_enter: {
         int64_t cpu = get_int(r, "cpu", 0), depth = get_int(r, "depth", 0);
         s->interrupts++;
         if (cpu < SUMMARY_MAX_CPU && depth >= 0 && depth < 4)
             s->want_count[cpu][depth] = 1;
-    } else if (strcmp(ev, "handler_enter") == 0) {
-        on_handler_enter(s, r);
-    } else if (strcmp(ev, "handler_exit") == 0) {
+        break;
+    }
+    case TEV_handler_enter: on_handler_enter(s, r); break;
+    case TEV_handler_exit: {
         int d = scenario_find_driver(s->m->scn, get_str(r, "driver"));
         if (d >= 0 && get_int(r, "result", 0))
             s->drv_claimed[d]++;
-    } else if (strcmp(ev, "intr_request") == 0) {
-        on_request(s, r);
-    } else if (strcmp(ev, "intr_spurious") == 0) {
-        s->spurious++;
-    } else if (strcmp(ev, "intr_stray") == 0) {
-        s->stray++;
-    } else if (strcmp(ev, "intr_unhandled") == 0) {
-        s->unhandled++;
-    } else if (strcmp(ev, "violation") == 0) {
-        s->violations++;
+        break;
     }
+    case TEV_intr_request: on_request(s, r); break;
+    case TEV_intr_spurious: s->spurious++; break;
+    case TEV_intr_stray: s->stray++; break;
+    case TEV_intr_unhandled: s->unhandled++; break;
+    case TEV_violation: s->violations++; break;
+    default: break;
+    }
+}
+
+void summary_attach(struct summary *s, struct trace_bus *b)
+{
+    static const enum trace_ev wanted[] = { TEV_irq_enter, TEV_handler_enter, TEV_handler_exit,
+                                            TEV_intr_request, TEV_intr_spurious, TEV_intr_stray,
+                                            TEV_intr_unhandled, TEV_violation };
+    int k = trace_bus_add_quiet(b, summary_observer, s);
+    for (unsigned i = 0; i < sizeof wanted / sizeof wanted[0]; i++)
+        trace_bus_subscribe(b, k, wanted[i]);
 }
 
 /* Which controller serves a line, as /proc/interrupts names it. */
@@ -151,8 +157,8 @@ void summary_print(const struct summary *s, const struct expect_state *x, FILE *
             sc->seed, m->ncpus, m->ncpus == 1 ? "" : "s",
             sc->machine.platform == SCN_PLATFORM_PIC ? "pic" : "apic");
     fprintf(out, "ran %" PRIu64 " cycles (%.6f s at %.3f MHz): %" PRIu64 " interrupts, %" PRIu64
-            " trace events\n\n",
-            m->eng.now, secs, (double)sc->machine.clock_hz / 1e6, s->interrupts, m->bus.emitted);
+            " engine events\n\n",
+            m->eng.now, secs, (double)sc->machine.clock_hz / 1e6, s->interrupts, m->eng.events_run);
     print_irqs(s, out);
     print_devices(s, out);
     fprintf(out, "\n  max nesting level: %d\n", m->max_level);

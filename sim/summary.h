@@ -25,6 +25,8 @@ struct summary {
 int  summary_init(struct summary *s, const struct sim_machine *m);
 void summary_free(struct summary *s);
 void summary_observer(void *opaque, const struct trace_rec *r);
+/* Adds summary_observer to the bus for the events the summary counts. */
+void summary_attach(struct summary *s, struct trace_bus *b);
 void summary_print(const struct summary *s, const struct expect_state *x, FILE *out);
 
 #endif

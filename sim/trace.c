@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-void trace_bus_add(struct trace_bus *b, trace_sink_fn fn, void *opaque)
+int trace_bus_add_quiet(struct trace_bus *b, trace_sink_fn fn, void *opaque)
 {
     if (b->nsinks >= TRACE_MAX_SINKS) {
         fprintf(stderr, "intrsim: too many trace observers\n");
@@ -15,14 +15,33 @@ void trace_bus_add(struct trace_bus *b, trace_sink_fn fn, void *opaque)
     }
     b->fn[b->nsinks] = fn;
     b->opaque[b->nsinks] = opaque;
-    b->nsinks++;
+    return (int)b->nsinks++;
 }
 
+void trace_bus_subscribe(struct trace_bus *b, int sink, enum trace_ev id)
+{
+    if (sink >= 0 && (unsigned)sink < b->nsinks && (unsigned)id < TEV_COUNT)
+        b->sub[id] |= (uint16_t)(1u << sink);
+}
+
+int trace_bus_add(struct trace_bus *b, trace_sink_fn fn, void *opaque)
+{
+    int k = trace_bus_add_quiet(b, fn, opaque);
+    for (int id = 0; id < TEV_COUNT; id++)
+        trace_bus_subscribe(b, k, (enum trace_ev)id);
+    return k;
+}
+
+/* Sinks are called in the order they were added, whatever their
+ * subscriptions: the trace file sees a record before the observers that may
+ * react to it by scheduling or emitting more. */
 void trace_emit(struct trace_bus *b, const struct trace_rec *r)
 {
     b->emitted++;
-    for (unsigned i = 0; i < b->nsinks; i++)
+    for (unsigned m = b->sub[r->id]; m; m &= m - 1) {
+        unsigned i = (unsigned)__builtin_ctz(m);
         b->fn[i](b->opaque[i], r);
+    }
 }
 
 static struct trace_kv *add_kv(struct trace_rec *r, const char *key)

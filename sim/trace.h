@@ -13,8 +13,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "trace_events.h"
+
 #define TRACE_MAX_FIELDS 14
-#define TRACE_MAX_SINKS  12
+#define TRACE_MAX_SINKS  12     /* fits the per-event subscriber mask */
 
 enum trace_vkind { TRACE_V_INT, TRACE_V_STR, TRACE_V_BOOL };
 
@@ -27,28 +29,55 @@ struct trace_kv {
 
 struct trace_rec {
     uint64_t t;
-    const char *ev;
+    enum trace_ev id;
+    const char *ev;         /* trace_ev_names[id] */
     unsigned n;
     struct trace_kv kv[TRACE_MAX_FIELDS];
 };
 
 typedef void (*trace_sink_fn)(void *opaque, const struct trace_rec *r);
 
+/* Observers subscribe per event: sub[id] has bit k set when sink k wants
+ * event id.  Producers ask trace_wants() before building a record, so an
+ * event nobody observes costs one load and a branch (issue 7: with the trace
+ * off, only what expectations and the summary need is ever built). */
 struct trace_bus {
     unsigned nsinks;
     trace_sink_fn fn[TRACE_MAX_SINKS];
     void *opaque[TRACE_MAX_SINKS];
+    uint16_t sub[TEV_COUNT];
     uint64_t emitted;
 };
 
-void trace_bus_add(struct trace_bus *b, trace_sink_fn fn, void *opaque);
+/* Adds a sink that sees every event; returns its index. */
+int  trace_bus_add(struct trace_bus *b, trace_sink_fn fn, void *opaque);
+/* Adds a sink that sees no event until trace_bus_subscribe(); returns its index. */
+int  trace_bus_add_quiet(struct trace_bus *b, trace_sink_fn fn, void *opaque);
+void trace_bus_subscribe(struct trace_bus *b, int sink, enum trace_ev id);
 void trace_emit(struct trace_bus *b, const struct trace_rec *r);
 
-static inline void trace_rec_init(struct trace_rec *r, uint64_t t, const char *ev)
+static inline bool trace_wants(const struct trace_bus *b, enum trace_ev id)
+{
+    return b && b->sub[id] != 0;
+}
+
+static inline void trace_rec_init(struct trace_rec *r, uint64_t t, enum trace_ev id)
 {
     r->t = t;
-    r->ev = ev;
+    r->id = id;
+    r->ev = trace_ev_names[id];
     r->n = 0;
+}
+
+/* trace_rec_init() when someone observes ID; false (nothing to build) when
+ * nobody does. */
+static inline bool trace_begin(const struct trace_bus *b, struct trace_rec *r, uint64_t t,
+                               enum trace_ev id)
+{
+    if (!trace_wants(b, id))
+        return false;
+    trace_rec_init(r, t, id);
+    return true;
 }
 void trace_int(struct trace_rec *r, const char *key, int64_t v);
 void trace_str(struct trace_rec *r, const char *key, const char *s);

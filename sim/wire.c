@@ -33,9 +33,8 @@ void sim_wire_set(void *opaque_wire, int irq_num, int level)
         return;
     w->level = level;
     w->changes++;
-    if (w->bus) {
-        struct trace_rec r;
-        trace_rec_init(&r, w->eng->now, "line");
+    struct trace_rec r;
+    if (trace_begin(w->bus, &r, w->eng->now, TEV_line)) {
         trace_str(&r, "src", w->src);
         trace_str(&r, "dst", w->dst);
         trace_int(&r, "level", level);

@@ -78,6 +78,16 @@ def c_list(src: str, name: str) -> list:
     return re.findall(r'"([^"]*)"', body)
 
 
+def trace_events(sim_dir: pathlib.Path) -> list:
+    """The event names of the X-macro list TRACE_EVENTS in sim/trace_events.h."""
+    path = sim_dir / "trace_events.h"
+    if not path.exists():
+        return []
+    body = re.sub(r"/\*.*?\*/", "", path.read_text(), flags=re.S)
+    m = re.search(r"#define TRACE_EVENTS\(X\)(.*?)\n\s*\n", body, re.S)
+    return re.findall(r"X\((\w+)\)", m.group(1)) if m else []
+
+
 def check_names(schema, tests_dir: pathlib.Path, md: str) -> int:
     """The event and field names of filters: loader, schema and docs agree."""
     src_path = tests_dir.parent.parent / "sim" / "scenario.c"
@@ -87,7 +97,7 @@ def check_names(schema, tests_dir: pathlib.Path, md: str) -> int:
     failures = 0
     filt = schema["$defs"]["filter"]["properties"]
     for what, loader, in_schema in (
-        ("event", c_list(src, "k_event_names"), filt["ev"]["enum"]),
+        ("event", trace_events(src_path.parent), filt["ev"]["enum"]),
         ("filter field", [k for k in c_list(src, "k_filter_keys") if k != "ev"], [k for k in filt if k != "ev"]),
     ):
         if not loader:

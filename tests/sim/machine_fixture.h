@@ -43,7 +43,7 @@ static inline struct fixture *fixture_run(const char *json)
     cr_assert_eq(sim_machine_init(&f->m, &f->scn, err, sizeof err), 0, "%s", err);
     expect_init(&f->x, &f->scn);
     trace_bus_add(&f->m.bus, fixture_sink, f);
-    trace_bus_add(&f->m.bus, expect_observer, &f->x);
+    expect_attach(&f->x, &f->m.bus);
     sim_machine_run(&f->m);
     invariants_finish(&f->m);
     expect_finish(&f->x, &f->m);

@@ -158,7 +158,7 @@ Test(trace, json_escapes_and_types)
 {
     struct trace_rec r;
     char buf[256];
-    trace_rec_init(&r, 42, "handler_enter");
+    trace_rec_init(&r, 42, TEV_handler_enter);
     trace_int(&r, "cpu", 0);
     trace_str(&r, "driver", "a\"b\\c\n");
     trace_bool(&r, "result", true);

@@ -271,9 +271,12 @@ static void la_nmi_line(void *opaque, int n, int level)
 
 /* ---- the CPU side of a Local APIC --------------------------------------------- */
 
+/* The CPU samples the LAPIC's INTR output, which the model recomputes
+ * whenever its state changes (lapic_update), rather than re-deriving it
+ * from IRR, ISR and TPR at every instruction boundary. */
 static bool la_pending(void *opaque, struct sim_cpu *cpu)
 {
-    return lapic_has_interrupt(&cpu->m->lapics[cpu->index]);
+    return cpu->m->lapics[cpu->index].intr_level != 0;
 }
 
 /* INTA through the Local APIC; an ExtINT is fetched from the 8259 (the

@@ -3,11 +3,28 @@
 
 #include <string.h>
 
+/* Records of one event put their fields in the same order with the same
+ * key literals, so the field found last time is almost always the one: a
+ * pointer compare instead of a search by name.  The cache only speeds the
+ * lookup up; a miss falls back to the search and refreshes it. */
+static const struct trace_kv *kv_find(const struct scn_filter_kv *want, const struct trace_rec *r)
+{
+    struct scn_filter_kv *cache = (struct scn_filter_kv *)want;
+    if (want->seen_key && want->seen_at < r->n && r->kv[want->seen_at].key == want->seen_key)
+        return &r->kv[want->seen_at];
+    const struct trace_kv *have = trace_get(r, want->key);
+    if (have) {
+        cache->seen_key = have->key;
+        cache->seen_at = (unsigned)(have - r->kv);
+    }
+    return have;
+}
+
 static bool kv_match(const struct scn_filter_kv *want, const struct trace_rec *r)
 {
     if (want->key[0] == 't' && want->key[1] == 0)
         return !want->is_str && (uint64_t)want->i == r->t;
-    const struct trace_kv *have = trace_get(r, want->key);
+    const struct trace_kv *have = kv_find(want, r);
     if (!have)
         return false;
     if (want->is_str)

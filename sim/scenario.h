@@ -262,6 +262,10 @@ enum scn_action { SCN_ACT_ASSERT, SCN_ACT_DEASSERT, SCN_ACT_PULSE,
 /* A filter on trace events: ev name plus field == value pairs. */
 struct scn_filter_kv {
     char key[32];
+    /* match cache (sim/filter.c), not part of the scenario: the key pointer
+     * a record used for this key last time, and its field index there */
+    const char *seen_key;
+    unsigned seen_at;
     bool is_str;
     bool is_bool;                  /* written true/false: i is 1/0 (trace booleans carry i = 0/1) */
     int64_t i;

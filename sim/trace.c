@@ -44,38 +44,10 @@ void trace_emit(struct trace_bus *b, const struct trace_rec *r)
     }
 }
 
-static struct trace_kv *add_kv(struct trace_rec *r, const char *key)
+void trace_too_many_fields(const struct trace_rec *r)
 {
-    if (r->n >= TRACE_MAX_FIELDS) {
-        fprintf(stderr, "intrsim: trace event %s has too many fields\n", r->ev);
-        abort();
-    }
-    struct trace_kv *kv = &r->kv[r->n++];
-    kv->key = key;
-    kv->s = NULL;
-    kv->i = 0;
-    return kv;
-}
-
-void trace_int(struct trace_rec *r, const char *key, int64_t v)
-{
-    struct trace_kv *kv = add_kv(r, key);
-    kv->kind = TRACE_V_INT;
-    kv->i = v;
-}
-
-void trace_str(struct trace_rec *r, const char *key, const char *s)
-{
-    struct trace_kv *kv = add_kv(r, key);
-    kv->kind = TRACE_V_STR;
-    kv->s = s ? s : "";
-}
-
-void trace_bool(struct trace_rec *r, const char *key, bool v)
-{
-    struct trace_kv *kv = add_kv(r, key);
-    kv->kind = TRACE_V_BOOL;
-    kv->i = v;
+    fprintf(stderr, "intrsim: trace event %s has too many fields\n", r->ev);
+    abort();
 }
 
 /* Keys are mostly the same string literals on both sides: compare the

@@ -79,9 +79,39 @@ static inline bool trace_begin(const struct trace_bus *b, struct trace_rec *r, u
     trace_rec_init(r, t, id);
     return true;
 }
-void trace_int(struct trace_rec *r, const char *key, int64_t v);
-void trace_str(struct trace_rec *r, const char *key, const char *s);
-void trace_bool(struct trace_rec *r, const char *key, bool v);
+/* Adding a field: inline, it is on every traced path. */
+void trace_too_many_fields(const struct trace_rec *r) __attribute__((noreturn, cold));
+
+static inline struct trace_kv *trace_add_kv(struct trace_rec *r, const char *key, enum trace_vkind kind)
+{
+    if (r->n >= TRACE_MAX_FIELDS)
+        trace_too_many_fields(r);
+    struct trace_kv *kv = &r->kv[r->n++];
+    kv->key = key;
+    kv->kind = kind;
+    return kv;
+}
+
+static inline void trace_int(struct trace_rec *r, const char *key, int64_t v)
+{
+    struct trace_kv *kv = trace_add_kv(r, key, TRACE_V_INT);
+    kv->i = v;
+    kv->s = NULL;
+}
+
+static inline void trace_str(struct trace_rec *r, const char *key, const char *s)
+{
+    struct trace_kv *kv = trace_add_kv(r, key, TRACE_V_STR);
+    kv->i = 0;
+    kv->s = s ? s : "";
+}
+
+static inline void trace_bool(struct trace_rec *r, const char *key, bool v)
+{
+    struct trace_kv *kv = trace_add_kv(r, key, TRACE_V_BOOL);
+    kv->i = v;
+    kv->s = NULL;
+}
 const struct trace_kv *trace_get(const struct trace_rec *r, const char *key);
 
 /* The JSON Lines writer.  Writes to PATH.partial and renames it to PATH on

@@ -14,6 +14,7 @@
 #include "intr.h"
 #include "intr_pci.h"
 #include "machine.h"
+#include "ptrcache.h"
 
 #define PCI_SRC_STATUS SCN_PCI_STATUS_OFF   /* BAR0 + 0x2000 + 4k: source k status / ack */
 
@@ -59,6 +60,7 @@ struct guest_state {
     unsigned ndrv;
     struct guest_drv drv[SCN_MAX_DRIVERS];
     struct guest_ipi ipi[SCN_MAX_IPIS];
+    struct ptrcache names;      /* handler name -> drv index (drv_by_name) */
 };
 
 /* The bottom-half hooks of the core take no argument: one machine runs at a
@@ -429,14 +431,21 @@ void sim_guest_intr_free(struct sim_machine *m)
 
 /* ---- the HAL trace hook: what the core reports becomes trace events ----- */
 
+static int drv_index_by_name(const void *ctx, const char *name)
+{
+    const struct guest_state *g = ctx;
+    for (unsigned i = 0; i < g->ndrv; i++)
+        if (strcmp(g->drv[i].cfg->name, name) == 0)
+            return (int)i;
+    return -1;
+}
+
 static struct guest_drv *drv_by_name(struct guest_state *g, const char *name)
 {
     if (!g || !name)
         return NULL;
-    for (unsigned i = 0; i < g->ndrv; i++)
-        if (strcmp(g->drv[i].cfg->name, name) == 0)
-            return &g->drv[i];
-    return NULL;
+    int i = ptrcache_get(&g->names, name, drv_index_by_name, g);
+    return i < 0 ? NULL : &g->drv[i];
 }
 
 static const char *const trigger_names[] = { "edge", "level_low", "level_high" };

@@ -33,6 +33,16 @@ static const char *get_str(const struct trace_rec *r, const char *k)
     return kv && kv->kind == TRACE_V_STR ? kv->s : "";
 }
 
+static int find_driver_slow(const void *scn, const char *name)
+{
+    return scenario_find_driver(scn, name);
+}
+
+static int find_driver(struct summary *s, const char *name)
+{
+    return ptrcache_get(&s->drivers, name, find_driver_slow, s->m->scn);
+}
+
 static void on_handler_enter(struct summary *s, const struct trace_rec *r)
 {
     int64_t cpu = get_int(r, "cpu", 0), irq = get_int(r, "irq", -1);
@@ -44,7 +54,7 @@ static void on_handler_enter(struct summary *s, const struct trace_rec *r)
         s->irq_count[irq][cpu]++;
         s->irq_total[irq]++;
     }
-    int d = scenario_find_driver(s->m->scn, get_str(r, "driver"));
+    int d = find_driver(s, get_str(r, "driver"));
     if (d >= 0)
         s->drv_calls[d]++;
 }
@@ -73,7 +83,7 @@ void summary_observer(void *opaque, const struct trace_rec *r)
     }
     case TEV_handler_enter: on_handler_enter(s, r); break;
     case TEV_handler_exit: {
-        int d = scenario_find_driver(s->m->scn, get_str(r, "driver"));
+        int d = find_driver(s, get_str(r, "driver"));
         if (d >= 0 && get_int(r, "result", 0))
             s->drv_claimed[d]++;
         break;

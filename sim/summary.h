@@ -7,6 +7,7 @@
 
 #include "expect.h"
 #include "machine.h"
+#include "ptrcache.h"
 
 #define SUMMARY_MAX_IRQ 64
 #define SUMMARY_MAX_CPU 8   /* columns printed */
@@ -20,6 +21,7 @@ struct summary {
     uint64_t *drv_calls, *drv_claimed;
     uint64_t spurious, stray, unhandled, violations, interrupts;
     unsigned char want_count[SUMMARY_MAX_CPU][4]; /* an irq_enter at this depth not yet counted */
+    struct ptrcache drivers;    /* handler name -> scenario driver index */
 };
 
 int  summary_init(struct summary *s, const struct sim_machine *m);

@@ -120,6 +120,8 @@ static void cpu_take_interrupt(struct sim_cpu *cpu)
     bool saved_if = cpu->iflag;
     cpu->iflag = false;
     cpu->depth++;
+    if (cpu->depth < 4)
+        cpu->frame_seq[cpu->depth] = cpu->interrupts;
     sim_machine_trace_irq(m, cpu, TEV_irq_enter, vector);
     /* Entry costs at least one cycle even in the zero preset: a level line
      * that stays asserted through its handler's EOI is re-delivered at once,
@@ -152,6 +154,8 @@ static void cpu_take_nmi(struct sim_cpu *cpu)
     cpu->iflag = false;
     cpu->in_nmi = true;
     cpu->depth++;
+    if (cpu->depth < 4)
+        cpu->frame_seq[cpu->depth] = cpu->interrupts;
     sim_machine_trace_irq(m, cpu, TEV_irq_enter, SIM_NMI_VECTOR);
     sim_cpu_advance(cpu, tm->irq_entry ? tm->irq_entry : 1);
     if (m->entry)

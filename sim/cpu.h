@@ -72,6 +72,10 @@ struct sim_cpu {
     uint64_t cycles_idle;
     uint64_t cycles_irq_overhead; /* INTA, entry and return */
     uint64_t interrupts;
+    /* frame_seq[d]: the value of `interrupts` when the frame at depth d
+     * (1..3) was entered, so an observer can tell one interrupt's handlers
+     * from the next one's without the irq_enter record */
+    uint64_t frame_seq[4];
     sim_cycle_t halt_since;
 };
 

@@ -44,7 +44,7 @@ static void emit_end(struct sim_machine *m, const struct summary *sum, unsigned 
     struct trace_rec r;
     trace_rec_init(&r, m->eng.now, TEV_end);
     trace_int(&r, "cycles", (int64_t)m->eng.now);
-    trace_int(&r, "interrupts", (int64_t)sum->interrupts);
+    trace_int(&r, "interrupts", (int64_t)summary_interrupts(sum));
     trace_int(&r, "spurious", (int64_t)sum->spurious);
     trace_int(&r, "stray", (int64_t)sum->stray);
     trace_int(&r, "unhandled", (int64_t)sum->unhandled);

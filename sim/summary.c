@@ -46,11 +46,15 @@ static int find_driver(struct summary *s, const char *name)
 static void on_handler_enter(struct summary *s, const struct trace_rec *r)
 {
     int64_t cpu = get_int(r, "cpu", 0), irq = get_int(r, "irq", -1);
-    unsigned depth = cpu < SUMMARY_MAX_CPU ? s->m->cpus[cpu].depth : 0;
-    /* count an interrupt on its line once, at its first handler */
+    if (cpu < 0 || cpu >= (int64_t)s->m->ncpus)
+        return;
+    const struct sim_cpu *c = &s->m->cpus[cpu];
+    unsigned depth = c->depth;
+    /* count an interrupt on its line once, at its first handler: the frame
+     * it runs in has an entry number the CPU gave it */
     if (irq >= 0 && irq < SUMMARY_MAX_IRQ && cpu < SUMMARY_MAX_CPU && depth < 4 &&
-        s->want_count[cpu][depth]) {
-        s->want_count[cpu][depth] = 0;
+        s->counted[cpu][depth] != c->frame_seq[depth]) {
+        s->counted[cpu][depth] = c->frame_seq[depth];
         s->irq_count[irq][cpu]++;
         s->irq_total[irq]++;
     }
@@ -74,13 +78,6 @@ void summary_observer(void *opaque, const struct trace_rec *r)
 {
     struct summary *s = opaque;
     switch (r->id) {
-    case TEV_irq_enter: {
-        int64_t cpu = get_int(r, "cpu", 0), depth = get_int(r, "depth", 0);
-        s->interrupts++;
-        if (cpu < SUMMARY_MAX_CPU && depth >= 0 && depth < 4)
-            s->want_count[cpu][depth] = 1;
-        break;
-    }
     case TEV_handler_enter: on_handler_enter(s, r); break;
     case TEV_handler_exit: {
         int d = find_driver(s, get_str(r, "driver"));
@@ -97,9 +94,17 @@ void summary_observer(void *opaque, const struct trace_rec *r)
     }
 }
 
+uint64_t summary_interrupts(const struct summary *s)
+{
+    uint64_t n = 0;
+    for (unsigned i = 0; i < s->m->ncpus; i++)
+        n += s->m->cpus[i].interrupts;
+    return n;
+}
+
 void summary_attach(struct summary *s, struct trace_bus *b)
 {
-    static const enum trace_ev wanted[] = { TEV_irq_enter, TEV_handler_enter, TEV_handler_exit,
+    static const enum trace_ev wanted[] = { TEV_handler_enter, TEV_handler_exit,
                                             TEV_intr_request, TEV_intr_spurious, TEV_intr_stray,
                                             TEV_intr_unhandled, TEV_violation };
     int k = trace_bus_add_quiet(b, summary_observer, s);
@@ -168,7 +173,7 @@ void summary_print(const struct summary *s, const struct expect_state *x, FILE *
             sc->machine.platform == SCN_PLATFORM_PIC ? "pic" : "apic");
     fprintf(out, "ran %" PRIu64 " cycles (%.6f s at %.3f MHz): %" PRIu64 " interrupts, %" PRIu64
             " engine events\n\n",
-            m->eng.now, secs, (double)sc->machine.clock_hz / 1e6, s->interrupts, m->eng.events_run);
+            m->eng.now, secs, (double)sc->machine.clock_hz / 1e6, summary_interrupts(s), m->eng.events_run);
     print_irqs(s, out);
     print_devices(s, out);
     fprintf(out, "\n  max nesting level: %d\n", m->max_level);

@@ -19,8 +19,8 @@ struct summary {
     char irq_names[SUMMARY_MAX_IRQ][160];
     char irq_mode[SUMMARY_MAX_IRQ][12];
     uint64_t *drv_calls, *drv_claimed;
-    uint64_t spurious, stray, unhandled, violations, interrupts;
-    unsigned char want_count[SUMMARY_MAX_CPU][4]; /* an irq_enter at this depth not yet counted */
+    uint64_t spurious, stray, unhandled, violations;
+    uint64_t counted[SUMMARY_MAX_CPU][4]; /* frame_seq of the interrupt last counted at a depth */
     struct ptrcache drivers;    /* handler name -> scenario driver index */
 };
 
@@ -29,6 +29,8 @@ void summary_free(struct summary *s);
 void summary_observer(void *opaque, const struct trace_rec *r);
 /* Adds summary_observer to the bus for the events the summary counts. */
 void summary_attach(struct summary *s, struct trace_bus *b);
+/* Interrupts taken by all CPUs (NMIs included). */
+uint64_t summary_interrupts(const struct summary *s);
 void summary_print(const struct summary *s, const struct expect_state *x, FILE *out);
 
 #endif

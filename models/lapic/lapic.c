@@ -93,11 +93,16 @@ static void lapic_clear_bit(uint32_t *tab, unsigned v)
     tab[(v >> 5) & 7] &= ~(1u << (v & 31));
 }
 
+/* The highest set bit of a 256-bit register, scanned 64 bits at a time:
+ * it runs at every state change (lapic_update), and IRR and ISR are mostly
+ * empty or hold one vector. */
 static int lapic_highest(const uint32_t *tab)
 {
-    for (int i = 7; i >= 0; i--)
-        if (tab[i])
-            return i * 32 + 31 - __builtin_clz(tab[i]);
+    for (int i = 6; i >= 0; i -= 2) {
+        uint64_t w = ((uint64_t)tab[i + 1] << 32) | tab[i];
+        if (w)
+            return i * 32 + 63 - __builtin_clzll(w);
+    }
     return -1;
 }
 
@@ -234,14 +239,11 @@ static bool lapic_extint_active(const lapic_t *l)
  * (10.4.7.2); a globally disabled APIC dispatches nothing. */
 bool lapic_has_interrupt(const lapic_t *l)
 {
-    int irrv;
+    int irrv = lapic_highest(l->irr);
 
-    if (lapic_extint_active(l))
+    if (irrv >= 0 && lapic_hw_enabled(l) && ((unsigned)irrv & 0xF0) > (lapic_ppr(l) & 0xF0))
         return true;
-    if (!lapic_hw_enabled(l))
-        return false;
-    irrv = lapic_highest(l->irr);
-    return irrv >= 0 && ((unsigned)irrv & 0xF0) > (lapic_ppr(l) & 0xF0);
+    return lapic_extint_active(l);
 }
 
 static void lapic_update(lapic_t *l)

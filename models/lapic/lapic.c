@@ -93,27 +93,46 @@ static void lapic_clear_bit(uint32_t *tab, unsigned v)
     tab[(v >> 5) & 7] &= ~(1u << (v & 31));
 }
 
-/* The highest set bit of a 256-bit register, scanned 64 bits at a time:
- * it runs at every state change (lapic_update), and IRR and ISR are mostly
- * empty or hold one vector. */
-static int lapic_highest(const uint32_t *tab)
+/* IRR and ISR keep a summary byte (bit w set when word w is non-zero), so
+ * the highest vector - needed at every state change for the PPR and INTR -
+ * is two bit scans instead of a walk over eight words. */
+static void lapic_vec_set(uint32_t *tab, uint8_t *nz, unsigned v)
 {
-    for (int i = 6; i >= 0; i -= 2) {
-        uint64_t w = ((uint64_t)tab[i + 1] << 32) | tab[i];
-        if (w)
-            return i * 32 + 63 - __builtin_clzll(w);
-    }
-    return -1;
+    unsigned w = (v >> 5) & 7;
+
+    tab[w] |= 1u << (v & 31);
+    *nz |= (uint8_t)(1u << w);
 }
+
+static void lapic_vec_clear(uint32_t *tab, uint8_t *nz, unsigned v)
+{
+    unsigned w = (v >> 5) & 7;
+
+    tab[w] &= ~(1u << (v & 31));
+    if (!tab[w])
+        *nz &= (uint8_t)~(1u << w);
+}
+
+static int lapic_vec_highest(const uint32_t *tab, uint8_t nz)
+{
+    unsigned w;
+
+    if (!nz)
+        return -1;
+    w = 31u - (unsigned)__builtin_clz(nz);
+    return (int)(w * 32u + 31u - (unsigned)__builtin_clz(tab[w]));
+}
+
+#define lapic_highest_of(l, reg) lapic_vec_highest((l)->reg, (l)->reg##_nz)
 
 int lapic_highest_irr(const lapic_t *l)
 {
-    return lapic_highest(l->irr);
+    return lapic_highest_of(l, irr);
 }
 
 int lapic_highest_isr(const lapic_t *l)
 {
-    return lapic_highest(l->isr);
+    return lapic_highest_of(l, isr);
 }
 
 static uint64_t lapic_sat_add(uint64_t a, uint64_t b)
@@ -174,7 +193,7 @@ static uint32_t lapic_x2apic_ldr(uint32_t id)
  * vector, otherwise that class with sub-class 0. */
 uint32_t lapic_ppr(const lapic_t *l)
 {
-    int isrv = lapic_highest(l->isr);
+    int isrv = lapic_highest_of(l, isr);
 
     if (isrv < 0)
         isrv = 0;
@@ -189,8 +208,8 @@ uint32_t lapic_ppr(const lapic_t *l)
  *   ELSE APR[7:4] = max(TPR[7:4] AND ISRV[7:4], IRRV[7:4]), APR[3:0] = 0 */
 int lapic_arb_priority(const lapic_t *l)
 {
-    int irrv = lapic_highest(l->irr);
-    int isrv = lapic_highest(l->isr);
+    int irrv = lapic_highest_of(l, irr);
+    int isrv = lapic_highest_of(l, isr);
     unsigned tpr4 = (l->tpr >> 4) & 0xF;
     unsigned irr4 = irrv < 0 ? 0 : (unsigned)irrv >> 4;
     unsigned isr4 = isrv < 0 ? 0 : (unsigned)isrv >> 4;
@@ -239,7 +258,7 @@ static bool lapic_extint_active(const lapic_t *l)
  * (10.4.7.2); a globally disabled APIC dispatches nothing. */
 bool lapic_has_interrupt(const lapic_t *l)
 {
-    int irrv = lapic_highest(l->irr);
+    int irrv = lapic_highest_of(l, irr);
 
     if (irrv >= 0 && lapic_hw_enabled(l) && ((unsigned)irrv & 0xF0) > (lapic_ppr(l) & 0xF0))
         return true;
@@ -313,7 +332,7 @@ static bool lapic_set_irr(lapic_t *l, uint8_t vector, bool level, const struct a
     if (lapic_test_bit(l->irr, vector)) {
         lapic_emit(l, LAPIC_EV_COALESCED, vector, level, m);
     } else {
-        lapic_set_bit(l->irr, vector);
+        lapic_vec_set(l->irr, &l->irr_nz, vector);
         lapic_emit(l, LAPIC_EV_ACCEPT, vector, level, m);
     }
     lapic_update(l);
@@ -467,14 +486,14 @@ void lapic_local_interrupt(lapic_t *l, enum lapic_lvt which)
  * with that vector is cleared. */
 static void lapic_eoi(lapic_t *l)
 {
-    int v = lapic_highest(l->isr);
+    int v = lapic_highest_of(l, isr);
     bool bcast;
 
     if (v < 0) {
         lapic_emit(l, LAPIC_EV_EOI, 0, -1, NULL);
         return;
     }
-    lapic_clear_bit(l->isr, (unsigned)v);
+    lapic_vec_clear(l->isr, &l->isr_nz, (unsigned)v);
     bcast = lapic_test_bit(l->tmr, (unsigned)v) &&
             !(l->opt.directed_eoi_capable && (l->svr & APIC_SPIV_DIRECTED_EOI));
     lapic_emit(l, LAPIC_EV_EOI, (uint8_t)v, bcast, NULL);
@@ -1163,6 +1182,8 @@ static void lapic_reset_registers(lapic_t *l)
     memset(l->isr, 0, sizeof(l->isr));
     memset(l->tmr, 0, sizeof(l->tmr));
     memset(l->irr, 0, sizeof(l->irr));
+    l->isr_nz = 0;
+    l->irr_nz = 0;
     l->esr = 0;
     l->esr_pending = 0;
     l->icr_lo = 0;
@@ -1472,10 +1493,10 @@ int lapic_intack(lapic_t *l)
         lapic_update(l);
         return LAPIC_INTACK_EXTINT;
     }
-    v = lapic_highest(l->irr);
+    v = lapic_highest_of(l, irr);
     if (lapic_hw_enabled(l) && v >= 0 && ((unsigned)v & 0xF0) > (lapic_ppr(l) & 0xF0)) {
-        lapic_clear_bit(l->irr, (unsigned)v);
-        lapic_set_bit(l->isr, (unsigned)v);
+        lapic_vec_clear(l->irr, &l->irr_nz, (unsigned)v);
+        lapic_vec_set(l->isr, &l->isr_nz, (unsigned)v);
         lapic_emit(l, LAPIC_EV_INTA, (uint8_t)v, 0, NULL);
         lapic_update(l);
         return v;

@@ -276,6 +276,7 @@ typedef struct lapic {
     uint32_t isr[8];
     uint32_t tmr[8];
     uint32_t irr[8];
+    uint8_t isr_nz, irr_nz;     /* derived: bit w set when isr[w] / irr[w] is non-zero */
     uint32_t esr;               /* the readable ESR, loaded by the last ESR write */
     uint32_t esr_pending;       /* errors detected since the last ESR write */
     uint32_t icr_lo;

@@ -53,30 +53,6 @@ static void sift_down(struct sim_event *h, unsigned n, unsigned i)
     h[i] = x;
 }
 
-void sim_schedule(struct sim_engine *e, sim_cycle_t t, enum sim_phase phase, sim_event_fn fn,
-                  void *opaque, uint64_t arg)
-{
-    if (t < e->now)
-        t = e->now; /* the past is closed: an event can only be due now */
-    if (e->n == e->cap) {
-        unsigned ncap = e->cap ? e->cap * 2 : 256;
-        struct sim_event *nh = realloc(e->heap, (size_t)ncap * sizeof(*nh));
-        if (!nh) {
-            fprintf(stderr, "intrsim: out of memory growing the event queue\n");
-            abort();
-        }
-        e->heap = nh;
-        e->cap = ncap;
-    }
-    struct sim_event *ev = &e->heap[e->n];
-    ev->t = t;
-    ev->key2 = ((uint64_t)phase << SEQ_BITS) | (e->seq++ & ((1ull << SEQ_BITS) - 1));
-    ev->fn = fn;
-    ev->opaque = opaque;
-    ev->arg = arg;
-    sift_up(e->heap, e->n++);
-}
-
 /* sim_schedule() with a sequence number taken earlier (e->seq++): the
  * event sorts where it would have, had it been scheduled then.  cpu.c uses
  * it to run due events on the CPU's own stack and queue its resumption only
@@ -105,16 +81,6 @@ void sim_schedule_at_seq(struct sim_engine *e, sim_cycle_t t, enum sim_phase pha
     sift_up(e->heap, e->n++);
 }
 
-bool sim_engine_has_before(const struct sim_engine *e, sim_cycle_t t, enum sim_phase phase)
-{
-    if (e->n == 0)
-        return false;
-    const struct sim_event *top = &e->heap[0];
-    if (top->t != t)
-        return top->t < t;
-    return (top->key2 >> SEQ_BITS) <= (uint64_t)phase;
-}
-
 bool sim_engine_step(struct sim_engine *e)
 {
     if (e->stopped || e->n == 0)
@@ -132,4 +98,10 @@ bool sim_engine_step(struct sim_engine *e)
 void sim_engine_stop(struct sim_engine *e)
 {
     e->stopped = true;
+}
+
+void sim_schedule(struct sim_engine *e, sim_cycle_t t, enum sim_phase phase, sim_event_fn fn,
+                  void *opaque, uint64_t arg)
+{
+    sim_schedule_at_seq(e, t, phase, fn, opaque, arg, e->seq++);
 }

@@ -54,7 +54,15 @@ void sim_schedule_at_seq(struct sim_engine *e, sim_cycle_t t, enum sim_phase pha
 /* True when an event already queued must run before a new event that would
  * be scheduled now at (t, phase) - that is, one at an earlier cycle, or at
  * the same cycle in an earlier or the same phase (it has a lower sequence). */
-bool sim_engine_has_before(const struct sim_engine *e, sim_cycle_t t, enum sim_phase phase);
+static inline bool sim_engine_has_before(const struct sim_engine *e, sim_cycle_t t, enum sim_phase phase)
+{
+    if (e->n == 0)
+        return false;
+    const struct sim_event *top = &e->heap[0];
+    if (top->t != t)
+        return top->t < t;
+    return (top->key2 >> 56) <= (uint64_t)phase; /* the phase sits above 56 sequence bits */
+}
 /* Pop and run the next event; false when the queue is empty or stopped. */
 bool sim_engine_step(struct sim_engine *e);
 void sim_engine_stop(struct sim_engine *e);

@@ -120,10 +120,13 @@ static void ioapic_set_remote_irr(ioapic_t *io, int pin, bool v)
 {
     if (((io->redtbl[pin] & IOAPIC_RTE_REMOTE_IRR) != 0) == v)
         return;
-    if (v)
+    if (v) {
         io->redtbl[pin] |= IOAPIC_RTE_REMOTE_IRR;
-    else
+        io->rirr[pin / 32] |= 1u << (pin % 32);
+    } else {
         io->redtbl[pin] &= ~IOAPIC_RTE_REMOTE_IRR;
+        io->rirr[pin / 32] &= ~(1u << (pin % 32));
+    }
     ioapic_emit(io, IOAPIC_EV_REMOTE_IRR, pin, v, -1);
 }
 
@@ -292,25 +295,39 @@ void ioapic_accepted(ioapic_t *io, int pin)
  * vector and Remote IRR set is cleared (several pins may share a vector),
  * then each is serviced again: a level input still asserted and unmasked
  * is delivered once more. */
+/* The entries an EOI for VECTOR clears, in pin order, as a bitmap; only
+ * pins with Remote IRR set are looked at. */
+static int ioapic_eoi_targets(const ioapic_t *io, uint8_t vector, uint32_t hit[IOAPIC_IRR_WORDS])
+{
+    int n = 0;
+
+    for (unsigned w = 0; w < IOAPIC_IRR_WORDS; w++) {
+        hit[w] = 0;
+        for (uint32_t m = io->rirr[w]; m; m &= m - 1) {
+            unsigned pin = w * 32 + (unsigned)__builtin_ctz(m);
+
+            if ((io->redtbl[pin] & IOAPIC_RTE_INTVEC_MASK) == vector) {
+                hit[w] |= m & -m;
+                n++;
+            }
+        }
+    }
+    return n;
+}
+
 static void ioapic_do_eoi(ioapic_t *io, uint8_t vector, int via)
 {
-    int cleared = 0;
+    uint32_t hit[IOAPIC_IRR_WORDS];
+    int cleared = ioapic_eoi_targets(io, vector, hit);
 
-    for (unsigned pin = 0; pin < io->npins; pin++) {
-        uint64_t e = io->redtbl[pin];
-
-        if ((e & IOAPIC_RTE_INTVEC_MASK) == vector && (e & IOAPIC_RTE_REMOTE_IRR))
-            cleared++;
-    }
     ioapic_emit_msg(io, IOAPIC_EV_EOI, -1, vector, cleared, via, NULL);
-    for (unsigned pin = 0; pin < io->npins && cleared > 0; pin++) {
-        uint64_t e = io->redtbl[pin];
+    for (unsigned w = 0; w < IOAPIC_IRR_WORDS && cleared > 0; w++) {
+        for (uint32_t m = hit[w]; m; m &= m - 1) {
+            int pin = (int)(w * 32 + (unsigned)__builtin_ctz(m));
 
-        if ((e & IOAPIC_RTE_INTVEC_MASK) != vector || !(e & IOAPIC_RTE_REMOTE_IRR))
-            continue;
-        cleared--;
-        ioapic_set_remote_irr(io, (int)pin, false);
-        ioapic_service(io, (int)pin);
+            ioapic_set_remote_irr(io, pin, false);
+            ioapic_service(io, pin);
+        }
     }
 }
 

@@ -163,6 +163,8 @@ typedef struct ioapic {
     unsigned npins;
     uint32_t irr[IOAPIC_IRR_WORDS];     /* internal request latch, bit per pin: a level
                                            pin's asserted input; an edge latched until sent */
+    uint32_t rirr[IOAPIC_IRR_WORDS];    /* derived: bit per pin whose Remote IRR is set, so an
+                                           EOI visits only those entries */
     uint8_t line[IOAPIC_MAX_PINS];      /* physical input levels (before polarity) */
     uint8_t pending_level[IOAPIC_MAX_PINS]; /* accept_handshake: the send-pending
                                                message is level triggered */

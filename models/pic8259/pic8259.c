@@ -56,11 +56,11 @@ static void pic8259_emit(const pic8259_t *p, enum pic8259_event_kind kind, int c
 static void pic8259_emit_bits(const pic8259_t *p, enum pic8259_event_kind kind, int ci,
                               uint8_t before, uint8_t after)
 {
-    uint8_t changed = before ^ after;
+    for (unsigned changed = (uint8_t)(before ^ after); changed; changed &= changed - 1) {
+        int ir = __builtin_ctz(changed);
 
-    for (int ir = 0; ir < 8; ir++)
-        if (changed & (1u << ir))
-            pic8259_emit(p, kind, ci, ir, (after >> ir) & 1, -1);
+        pic8259_emit(p, kind, ci, ir, (after >> ir) & 1, -1);
+    }
 }
 
 static void pic8259_set_irr(pic8259_t *p, int ci, uint8_t irr)
@@ -98,10 +98,11 @@ static void pic8259_set_lowest(pic8259_t *p, int ci, int ir)
 /* Highest priority among the IRs set in mask, PIC_NO_PRIORITY if none. */
 static int pic8259_priority(const pic8259_chip_t *c, uint8_t mask)
 {
-    for (int pri = 0; pri < 8; pri++)
-        if (mask & (1u << ((pri + c->priority_add) & 7)))
-            return pri;
-    return PIC_NO_PRIORITY;
+    unsigned r = c->priority_add & 7u;
+    /* rotate so that bit `pri` of rot is input (pri + priority_add) & 7 */
+    unsigned rot = ((unsigned)mask >> r | (unsigned)mask << (8u - r)) & 0xFFu;
+
+    return rot ? __builtin_ctz(rot) : PIC_NO_PRIORITY;
 }
 
 /* Inputs that have a slave behind them (ICW3 on a master in cascade mode). */

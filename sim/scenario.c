@@ -3081,10 +3081,12 @@ static int load_root(struct ctx *c, const cJSON *root)
         case 2: rc = load_guest(c, j); break;
         case 3: rc = load_timeline(c, j); break;
         case 4: {
-            static const char *const rkeys[] = { "until" };
+            static const char *const rkeys[] = { "until", "measure_from" };
             rc = check_object(c, j, rkeys, N_OF(rkeys), "key");
             if (rc == 0)
                 rc = get_u64(c, j, "until", true, 1, SCN_INT_MAX, 0, &s->until);
+            if (rc == 0)
+                rc = get_u64(c, j, "measure_from", false, 0, s->until - 1, 0, &s->measure_from);
             break;
         }
         case 5: rc = load_expect(c, j); break;

@@ -436,6 +436,7 @@ struct scenario {
     unsigned ntimeline;
     struct scn_event *timeline;    /* heap-allocated, ntimeline entries */
     uint64_t until;                /* stop at this cycle */
+    uint64_t measure_from;         /* intrsim bench times the run from this cycle (0: all of it) */
     unsigned nexpect;
     struct scn_expect *expect;     /* heap-allocated, nexpect entries */
     /* added (issue 8) */

@@ -1598,6 +1598,7 @@ static const struct bad_case bad_cases[] = {
     { "poll_value_outside_mask.json", "9:79: guest.programs[0].ops[0].value: ",
       "value 0x10 has bits outside mask 0xf: the poll can never succeed" },
     { "wait_no_until.json", "9:7: guest.programs[0].ops[0]: ", "missing key \"until\"" },
+    { "measure_from_past_until.json", "8:43: run.measure_from: ", "must be 0..999, got 1000" },
     { "mark_bad_name.json", "9:31: guest.programs[0].ops[0].name: ",
       "\"two words\": character 4 is not allowed (use A-Z a-z 0-9 _ . -)" },
     { "script_program_cpu_range.json", "8:28: guest.programs[0].cpu: ",

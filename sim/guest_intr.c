@@ -258,6 +258,15 @@ static void guest_run_op(struct guest_state *g, const struct guest_op *o)
     case SCN_OP_STI: hal_irq_enable(); break;
     case SCN_OP_WORK: hal_work(op->cycles); break;
     case SCN_OP_SET_AFFINITY: intr_set_affinity(op->irq, (unsigned)op->cpu); break;
+    case SCN_OP_CPU_OFFLINE:
+        /* Like Linux's take_cpu_down, on the CPU going away; parked until a
+         * cpu_online op on another CPU brings it back, then its program goes on. */
+        hal_irq_disable();       /* stop_machine: the dying CPU runs with interrupts off */
+        if (intr_cpu_offline(hal_cpu_id()) == 0)
+            intr_cpu_play_dead();
+        hal_irq_enable();
+        break;
+    case SCN_OP_CPU_ONLINE: intr_cpu_bring_online((unsigned)op->cpu); break;
     case SCN_OP_SEND_IPI: {
         int n = g->ipi[op->ipi].number;
         if (op->dest == SCN_IPI_DEST_CPU)
@@ -352,6 +361,7 @@ static void guest_run(struct sim_cpu *cpu)
     for (;;) {
         while (intr_run_deferred())
             ;
+        intr_autobalance_tick();     /* rate-limited by the core; off unless configured */
         hal_safe_halt();
     }
 }
@@ -383,6 +393,14 @@ void sim_guest_intr_cpu_main(struct sim_cpu *cpu)
     }
     intr_register_bottom_half_l1(guest_bh_l1);
     intr_register_bottom_half_l2(guest_bh_l2);
+    /* the balancer's settings outlive intr_init(): set them every run */
+    if (s->autobalance.given) {
+        struct intr_autobalance_cfg ab = { s->autobalance.interval, s->autobalance.threshold_percent,
+                                           s->autobalance.min_events, s->autobalance.cooldown };
+        intr_set_autobalance(&ab);
+    } else {
+        intr_set_autobalance(NULL);
+    }
     for (unsigned i = 0; i < s->nipis; i++) {
         g->ipi[i].cfg = &s->ipis[i];
         g->ipi[i].number = intr_request_ipi(guest_ipi_handler, &g->ipi[i]);
@@ -487,6 +505,8 @@ void hal_trace(const struct hal_trace *t)
     case HAL_TR_INTR_REPLAY: ev = "intr_replay"; break;
     case HAL_TR_INTR_ERROR: ev = "intr_error"; break;
     case HAL_TR_LEVEL: ev = "level"; break;
+    case HAL_TR_CPU_OFFLINE: ev = "cpu_offline"; break;
+    case HAL_TR_CPU_ONLINE: ev = "cpu_online"; break;
     }
     if (!ev)
         return;
@@ -541,10 +561,26 @@ void hal_trace(const struct hal_trace *t)
         trace_int(&r, "irq", t->irq);
         trace_int(&r, "from", t->arg);
         trace_int(&r, "to", t->arg2);
+        if (t->name)
+            trace_str(&r, "reason", t->name);
         break;
     case HAL_TR_INTR_SPURIOUS:
     case HAL_TR_INTR_REPLAY:
         trace_int(&r, "irq", t->irq);
+        if (t->kind == HAL_TR_INTR_REPLAY && t->name)
+            trace_str(&r, "reason", t->name);
+        break;
+    case HAL_TR_CPU_OFFLINE:
+    case HAL_TR_CPU_ONLINE:
+        trace_int(&r, "target", t->arg);
+        trace_int(&r, "error", t->result);
+        trace_int(&r, "moved", t->arg2);
+        if (t->kind == HAL_TR_CPU_OFFLINE) {
+            trace_int(&r, "retriggered", t->vector);
+            trace_int(&r, "broken", t->level);
+        }
+        if (t->name)
+            trace_str(&r, "detail", t->name);
         break;
     case HAL_TR_INTR_SPURIOUS_DISABLE:
     case HAL_TR_INTR_ERROR:

@@ -393,7 +393,14 @@ void sim_guest_intr_cpu_main(struct sim_cpu *cpu)
     }
     intr_register_bottom_half_l1(guest_bh_l1);
     intr_register_bottom_half_l2(guest_bh_l2);
-    /* the balancer's settings outlive intr_init(): set them every run */
+    /* the detector's and the balancer's settings outlive intr_init(): set
+     * them every run */
+    if (s->spurious.given)
+        intr_set_spurious_thresholds((uint32_t)s->spurious.window, (uint32_t)s->spurious.limit,
+                                     s->spurious.reset_gap);
+    else
+        intr_set_spurious_thresholds(INTR_SPURIOUS_WINDOW_DEFAULT, INTR_SPURIOUS_LIMIT_DEFAULT,
+                                     INTR_SPURIOUS_RESET_GAP);
     if (s->autobalance.given) {
         struct intr_autobalance_cfg ab = { s->autobalance.interval, s->autobalance.threshold_percent,
                                            s->autobalance.min_events, s->autobalance.cooldown };

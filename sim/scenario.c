@@ -2375,12 +2375,45 @@ out:
     return rc;
 }
 
+/* guest.spurious: the core's "nobody cared" detector
+ * (intr_set_spurious_thresholds). */
+static int load_spurious(struct ctx *c, const cJSON *guest)
+{
+    static const char *const keys[] = { "window", "limit", "reset_gap" };
+    const cJSON *obj = member(guest, "spurious");
+    struct scenario *s = c->s;
+    int rc = -1;
+
+    if (!obj)
+        return 0;
+    push_key(c, "spurious", 0);
+    if (!cJSON_IsObject(obj)) {
+        rc = err_here(c, "expected an object, got %s", type_name(obj));
+        goto out;
+    }
+    if (check_object(c, obj, keys, N_OF(keys), "key") < 0 ||
+        get_u64(c, obj, "window", false, 1, UINT32_MAX, INTR_SPURIOUS_WINDOW_DEFAULT, &s->spurious.window) < 0 ||
+        get_u64(c, obj, "limit", false, 0, UINT32_MAX, INTR_SPURIOUS_LIMIT_DEFAULT, &s->spurious.limit) < 0 ||
+        get_u64(c, obj, "reset_gap", false, 0, SCN_INT_MAX, INTR_SPURIOUS_RESET_GAP, &s->spurious.reset_gap) < 0)
+        goto out;
+    if (s->spurious.limit >= s->spurious.window) {
+        rc = err_at_key(c, "limit", "\"limit\" must be below \"window\" (%llu), got %llu",
+                        (unsigned long long)s->spurious.window, (unsigned long long)s->spurious.limit);
+        goto out;
+    }
+    s->spurious.given = true;
+    rc = 0;
+out:
+    pop(c);
+    return rc;
+}
+
 static int load_guest(struct ctx *c, const cJSON *obj)
 {
     static const char *const keys[] = { "mode", "drivers", "programs", "ipis", "legacy_pic", "handlers",
-                                        "autobalance" };
+                                        "autobalance", "spurious" };
     static const char *const modes[] = { "intr", "script" };
-    static const char *const intr_only[] = { "drivers", "ipis", "legacy_pic", "autobalance" };
+    static const char *const intr_only[] = { "drivers", "ipis", "legacy_pic", "autobalance", "spurious" };
     static const char *const apic_only[] = { "ipis", "legacy_pic", "autobalance" };
     static const char *const legacy[] = { "masked", "virtual_wire" };   /* enum scn_legacy_pic */
     struct scenario *s = c->s;
@@ -2407,7 +2440,7 @@ static int load_guest(struct ctx *c, const cJSON *obj)
     if (get_enum(c, obj, "legacy_pic", legacy, N_OF(legacy), SCN_LEGACY_PIC_MASKED, &lp) < 0)
         return -1;
     s->legacy_pic = (enum scn_legacy_pic)lp;
-    if (load_autobalance(c, obj) < 0)
+    if (load_autobalance(c, obj) < 0 || load_spurious(c, obj) < 0)
         return -1;
     if (load_list(c, obj, "ipis", SCN_MAX_IPIS, "ipis", load_ipi, &s->nipis, false) < 0)
         return -1;

@@ -446,6 +446,13 @@ struct scenario {
         uint64_t min_events;
         uint64_t cooldown;             /* cycles */
     } autobalance;
+    /* added (issue 5): guest.spurious (intr mode): the "nobody cared" detector */
+    struct {
+        bool given;
+        uint64_t window;               /* interrupts per verdict, >= 1 */
+        uint64_t limit;                /* unhandled ones tolerated, < window */
+        uint64_t reset_gap;            /* cycles; 0: never */
+    } spurious;
 };
 
 /* Parse and validate.  Returns 0, or -1 with err filled:

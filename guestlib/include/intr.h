@@ -301,6 +301,8 @@ int  intr_set_disable_mode(unsigned pin, enum intr_disable_mode mode);
  * window 0 or limit >= window: -INTR_EINVAL, nothing changed.  Kept across
  * intr_init(). */
 #define INTR_SPURIOUS_RESET_GAP 100000000ull   /* 100 ms at 1 GHz (Linux: HZ/10) */
+#define INTR_SPURIOUS_WINDOW_DEFAULT 100000u   /* the defaults of window and limit */
+#define INTR_SPURIOUS_LIMIT_DEFAULT  99900u
 int  intr_set_spurious_thresholds(uint32_t window, uint32_t limit, uint64_t reset_gap_cycles);
 
 /* Wait until no handler of the line runs on another CPU. */

@@ -51,8 +51,8 @@ enum intr_move_state {
  * intr_set_spurious_thresholds() - in every window of INTR_SPURIOUS_WINDOW
  * interrupts on a line, more than INTR_SPURIOUS_THRESHOLD unhandled ones
  * disable the line. */
-#define INTR_SPURIOUS_WINDOW    100000u
-#define INTR_SPURIOUS_THRESHOLD 99900u
+#define INTR_SPURIOUS_WINDOW    INTR_SPURIOUS_WINDOW_DEFAULT
+#define INTR_SPURIOUS_THRESHOLD INTR_SPURIOUS_LIMIT_DEFAULT
 
 struct intr_action {
     struct intr_action *next;

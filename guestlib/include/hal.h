@@ -135,7 +135,7 @@ enum hal_trace_kind {
     HAL_TR_INTR_MIGRATE,    /* irq, arg = from cpu, arg2 = to cpu, name = reason
                                (NULL: an explicit move; "balance", "autobalance",
                                "cpu_offline", "affinity_broken", "cpu_online") */
-    HAL_TR_INTR_REPLAY,     /* irq */
+    HAL_TR_INTR_REPLAY,     /* irq; name "cpu_offline": sent on by CPU offline */
     HAL_TR_INTR_ERROR,      /* name = message, irq */
     HAL_TR_LEVEL,           /* level: the nesting level changed to arg */
     /* added with CPU hotplug */

@@ -258,14 +258,16 @@ static void guest_run_op(struct guest_state *g, const struct guest_op *o)
     case SCN_OP_STI: hal_irq_enable(); break;
     case SCN_OP_WORK: hal_work(op->cycles); break;
     case SCN_OP_SET_AFFINITY: intr_set_affinity(op->irq, (unsigned)op->cpu); break;
-    case SCN_OP_CPU_OFFLINE:
-        /* Like Linux's take_cpu_down, on the CPU going away; parked until a
-         * cpu_online op on another CPU brings it back, then its program goes on. */
-        hal_irq_disable();       /* stop_machine: the dying CPU runs with interrupts off */
+    case SCN_OP_CPU_OFFLINE: {
+        /* Like Linux's take_cpu_down, on the CPU going away, interrupts off
+         * (stop_machine); parked until a cpu_online op on another CPU brings
+         * it back, then its program goes on. */
+        hal_irqflags_t f = hal_irq_save();
         if (intr_cpu_offline(hal_cpu_id()) == 0)
             intr_cpu_play_dead();
-        hal_irq_enable();
+        hal_irq_restore(f);
         break;
+    }
     case SCN_OP_CPU_ONLINE: intr_cpu_bring_online((unsigned)op->cpu); break;
     case SCN_OP_SEND_IPI: {
         int n = g->ipi[op->ipi].number;

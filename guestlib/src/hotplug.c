@@ -113,7 +113,7 @@ static int reserve_all(unsigned cpu)
         if (w == 0)
             continue;       /* a later pin of an MSI block: moves with the first */
         if (irq >= INTR_MSI_BASE)
-            ret = intr_vec_alloc_block(irq, w, -1, -1, &p->cpu, &p->vec);
+            ret = intr_vec_alloc_block(irq, w, -1, intr_msi_move_base(irq), &p->cpu, &p->vec);
         else
             ret = intr_vec_alloc(irq, -1, d->trigger != INTR_TRIGGER_EDGE, &p->cpu, &p->vec);
         if (ret) {

@@ -285,6 +285,9 @@ int  intr_msi_move(struct intr_desc *desc, unsigned cpu, int reserved_base, cons
  * MSI-X), or -1; is it an intr_request_msi() vector (cannot move)? */
 int  intr_msi_first_pin(unsigned irq);
 bool intr_msi_is_plain(unsigned irq);
+/* The first vector a move of pin irq's block must keep (an MSI without mask
+ * bits keeps its vector numbers), or -1: any. */
+int  intr_msi_move_base(unsigned irq);
 /* For pci_msi.c (msi_lock held where noted). */
 extern hal_spinlock_t intr_msi_lock;
 struct intr_msi_slot *intr_msi_slot(unsigned idx);                 /* NULL out of range */

@@ -532,6 +532,19 @@ bool intr_msi_is_plain(unsigned irq)
     return intr_msi_pin_used(irq) && slot_of(irq)->kind == INTR_MSI_PLAIN;
 }
 
+int intr_msi_move_base(unsigned irq)
+{
+    const struct intr_msi_slot *s;
+
+    if (!intr_msi_pin_used(irq))
+        return -1;
+    s = slot_of(irq);
+    /* without mask bits the data (vector) cannot change: see rewrite_device */
+    if (s->kind == INTR_MSI_PCI && s->pd && !msi_maskable(s->pd))
+        return intr_desc_raw(INTR_MSI_PIN(s->first))->vector;
+    return -1;
+}
+
 /* Release a reservation the move could not use (CPU hotplug). */
 static void free_reserved(unsigned cpu, int base, unsigned n)
 {

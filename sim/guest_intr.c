@@ -260,6 +260,17 @@ static void guest_run_op(struct guest_state *g, const struct guest_op *o)
     case SCN_OP_STI: hal_irq_enable(); break;
     case SCN_OP_WORK: hal_work(op->cycles); break;
     case SCN_OP_SET_AFFINITY: intr_set_affinity(op->irq, (unsigned)op->cpu); break;
+    case SCN_OP_CPU_OFFLINE: {
+        /* Like Linux's take_cpu_down, on the CPU going away, interrupts off
+         * (stop_machine); parked until a cpu_online op on another CPU brings
+         * it back, then its program goes on. */
+        hal_irqflags_t f = hal_irq_save();
+        if (intr_cpu_offline(hal_cpu_id()) == 0)
+            intr_cpu_play_dead();
+        hal_irq_restore(f);
+        break;
+    }
+    case SCN_OP_CPU_ONLINE: intr_cpu_bring_online((unsigned)op->cpu); break;
     case SCN_OP_SEND_IPI: {
         int n = g->ipi[op->ipi].number;
         if (op->dest == SCN_IPI_DEST_CPU)
@@ -354,6 +365,7 @@ static void guest_run(struct sim_cpu *cpu)
     for (;;) {
         while (intr_run_deferred())
             ;
+        intr_autobalance_tick();     /* rate-limited by the core; off unless configured */
         hal_safe_halt();
     }
 }
@@ -385,6 +397,21 @@ void sim_guest_intr_cpu_main(struct sim_cpu *cpu)
     }
     intr_register_bottom_half_l1(guest_bh_l1);
     intr_register_bottom_half_l2(guest_bh_l2);
+    /* the detector's and the balancer's settings outlive intr_init(): set
+     * them every run */
+    if (s->spurious.given)
+        intr_set_spurious_thresholds((uint32_t)s->spurious.window, (uint32_t)s->spurious.limit,
+                                     s->spurious.reset_gap);
+    else
+        intr_set_spurious_thresholds(INTR_SPURIOUS_WINDOW_DEFAULT, INTR_SPURIOUS_LIMIT_DEFAULT,
+                                     INTR_SPURIOUS_RESET_GAP);
+    if (s->autobalance.given) {
+        struct intr_autobalance_cfg ab = { s->autobalance.interval, s->autobalance.threshold_percent,
+                                           s->autobalance.min_events, s->autobalance.cooldown };
+        intr_set_autobalance(&ab);
+    } else {
+        intr_set_autobalance(NULL);
+    }
     for (unsigned i = 0; i < s->nipis; i++) {
         g->ipi[i].cfg = &s->ipis[i];
         g->ipi[i].number = intr_request_ipi(guest_ipi_handler, &g->ipi[i]);
@@ -507,6 +534,8 @@ static int hal_trace_event(const struct hal_trace *t)
     case HAL_TR_INTR_REPLAY: return TEV_intr_replay;
     case HAL_TR_INTR_ERROR: return TEV_intr_error;
     case HAL_TR_LEVEL: return TEV_level;
+    case HAL_TR_CPU_OFFLINE: return TEV_cpu_offline;
+    case HAL_TR_CPU_ONLINE: return TEV_cpu_online;
     }
     return -1;
 }
@@ -565,10 +594,26 @@ void hal_trace(const struct hal_trace *t)
         trace_int(&r, "irq", t->irq);
         trace_int(&r, "from", t->arg);
         trace_int(&r, "to", t->arg2);
+        if (t->name)
+            trace_str(&r, "reason", t->name);
         break;
     case HAL_TR_INTR_SPURIOUS:
     case HAL_TR_INTR_REPLAY:
         trace_int(&r, "irq", t->irq);
+        if (t->kind == HAL_TR_INTR_REPLAY && t->name)
+            trace_str(&r, "reason", t->name);
+        break;
+    case HAL_TR_CPU_OFFLINE:
+    case HAL_TR_CPU_ONLINE:
+        trace_int(&r, "target", t->arg);
+        trace_int(&r, "error", t->result);
+        trace_int(&r, "moved", t->arg2);
+        if (t->kind == HAL_TR_CPU_OFFLINE) {
+            trace_int(&r, "retriggered", t->vector);
+            trace_int(&r, "broken", t->level);
+        }
+        if (t->name)
+            trace_str(&r, "detail", t->name);
         break;
     case HAL_TR_INTR_SPURIOUS_DISABLE:
     case HAL_TR_INTR_ERROR:

@@ -58,6 +58,8 @@ static const char *const k_filter_keys[] = {
     "dest_mode", "status", "ipi", "label", "got", "want",
     /* added with PCI devices */
     "slot", "index", "reason", "kind",
+    /* added with CPU hotplug */
+    "target", "moved", "retriggered", "broken", "error",
 };
 
 /* State paths (check_state_path): the 8259 registers by name, the rest by
@@ -1958,6 +1960,8 @@ static const struct op_spec k_ops[] = {
     { "msr_read", SCN_OP_MSR_READ, MODE_SCRIPT, { "msr", "expect", "mask", "fault" } },
     { "poll", SCN_OP_POLL, MODE_SCRIPT, { "space", "addr", "port", "msr", "size", "mask", "value", "timeout" } },
     { "mark", SCN_OP_MARK, MODE_SCRIPT, { "name" } },
+    { "cpu_offline", SCN_OP_CPU_OFFLINE, MODE_INTR, { NULL } },
+    { "cpu_online", SCN_OP_CPU_ONLINE, MODE_INTR, { "cpu" } },
 };
 
 static const char *const k_op_keys[] = { "at", "op", "irq", "driver", "cycles", "cpu", "ipi", "until", "addr",
@@ -2137,6 +2141,10 @@ static int load_op(struct ctx *c, const cJSON *obj, struct scn_op *op, bool in_h
         if (get_irq(c, obj, &op->irq) < 0)
             return -1;
         return get_cpu(c, obj, "cpu", true, &op->cpu);
+    case SCN_OP_CPU_ONLINE:
+        return get_cpu(c, obj, "cpu", true, &op->cpu);
+    case SCN_OP_CPU_OFFLINE:
+        return 0;
     case SCN_OP_SEND_IPI: {
         const char *ipi;
         const cJSON *j;
@@ -2322,12 +2330,78 @@ static int load_list(struct ctx *c, const cJSON *obj, const char *key, unsigned 
     return rc;
 }
 
+/* guest.autobalance: the core's run-time balancer (intr_set_autobalance),
+ * ticked from every CPU's idle loop. */
+static int load_autobalance(struct ctx *c, const cJSON *guest)
+{
+    static const char *const keys[] = { "interval", "threshold_percent", "min_events", "cooldown" };
+    const cJSON *obj = member(guest, "autobalance");
+    struct scenario *s = c->s;
+    int rc = -1;
+
+    if (!obj)
+        return 0;
+    push_key(c, "autobalance", 0);
+    if (!cJSON_IsObject(obj)) {
+        rc = err_here(c, "expected an object, got %s", type_name(obj));
+        goto out;
+    }
+    if (check_object(c, obj, keys, N_OF(keys), "key") < 0 ||
+        get_u64(c, obj, "interval", true, 1, SCN_INT_MAX, 0, &s->autobalance.interval) < 0 ||
+        get_unsigned(c, obj, "threshold_percent", false, 0, 100, INTR_AUTOBALANCE_THRESHOLD,
+                     &s->autobalance.threshold_percent) < 0 ||
+        get_u64(c, obj, "min_events", false, 0, SCN_INT_MAX, INTR_AUTOBALANCE_MIN_EVENTS,
+                &s->autobalance.min_events) < 0 ||
+        get_u64(c, obj, "cooldown", false, 0, SCN_INT_MAX, 4 * s->autobalance.interval,
+                &s->autobalance.cooldown) < 0)
+        goto out;
+    s->autobalance.given = true;
+    rc = 0;
+out:
+    pop(c);
+    return rc;
+}
+
+/* guest.spurious: the core's "nobody cared" detector
+ * (intr_set_spurious_thresholds). */
+static int load_spurious(struct ctx *c, const cJSON *guest)
+{
+    static const char *const keys[] = { "window", "limit", "reset_gap" };
+    const cJSON *obj = member(guest, "spurious");
+    struct scenario *s = c->s;
+    int rc = -1;
+
+    if (!obj)
+        return 0;
+    push_key(c, "spurious", 0);
+    if (!cJSON_IsObject(obj)) {
+        rc = err_here(c, "expected an object, got %s", type_name(obj));
+        goto out;
+    }
+    if (check_object(c, obj, keys, N_OF(keys), "key") < 0 ||
+        get_u64(c, obj, "window", false, 1, UINT32_MAX, INTR_SPURIOUS_WINDOW_DEFAULT, &s->spurious.window) < 0 ||
+        get_u64(c, obj, "limit", false, 0, UINT32_MAX, INTR_SPURIOUS_LIMIT_DEFAULT, &s->spurious.limit) < 0 ||
+        get_u64(c, obj, "reset_gap", false, 0, SCN_INT_MAX, INTR_SPURIOUS_RESET_GAP, &s->spurious.reset_gap) < 0)
+        goto out;
+    if (s->spurious.limit >= s->spurious.window) {
+        rc = err_at_key(c, "limit", "\"limit\" must be below \"window\" (%llu), got %llu",
+                        (unsigned long long)s->spurious.window, (unsigned long long)s->spurious.limit);
+        goto out;
+    }
+    s->spurious.given = true;
+    rc = 0;
+out:
+    pop(c);
+    return rc;
+}
+
 static int load_guest(struct ctx *c, const cJSON *obj)
 {
-    static const char *const keys[] = { "mode", "drivers", "programs", "ipis", "legacy_pic", "handlers" };
+    static const char *const keys[] = { "mode", "drivers", "programs", "ipis", "legacy_pic", "handlers",
+                                        "autobalance", "spurious" };
     static const char *const modes[] = { "intr", "script" };
-    static const char *const intr_only[] = { "drivers", "ipis", "legacy_pic" };
-    static const char *const apic_only[] = { "ipis", "legacy_pic" };
+    static const char *const intr_only[] = { "drivers", "ipis", "legacy_pic", "autobalance", "spurious" };
+    static const char *const apic_only[] = { "ipis", "legacy_pic", "autobalance" };
     static const char *const legacy[] = { "masked", "virtual_wire" };   /* enum scn_legacy_pic */
     struct scenario *s = c->s;
     int mode, lp = SCN_LEGACY_PIC_MASKED;
@@ -2353,6 +2427,8 @@ static int load_guest(struct ctx *c, const cJSON *obj)
     if (get_enum(c, obj, "legacy_pic", legacy, N_OF(legacy), SCN_LEGACY_PIC_MASKED, &lp) < 0)
         return -1;
     s->legacy_pic = (enum scn_legacy_pic)lp;
+    if (load_autobalance(c, obj) < 0 || load_spurious(c, obj) < 0)
+        return -1;
     if (load_list(c, obj, "ipis", SCN_MAX_IPIS, "ipis", load_ipi, &s->nipis, false) < 0)
         return -1;
     if (load_list(c, obj, "drivers", SCN_MAX_DRIVERS, "drivers", load_driver, &s->ndrivers, false) < 0)

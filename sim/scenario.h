@@ -362,6 +362,9 @@ enum scn_op_kind { SCN_OP_DISABLE_IRQ, SCN_OP_ENABLE_IRQ, SCN_OP_RELEASE, SCN_OP
                    SCN_OP_WAIT,          /* until */
                    SCN_OP_POLL,          /* space, addr, size, mask, value, timeout */
                    SCN_OP_MARK,          /* name: emits trace event "mark" */
+                   /* added: intr mode, CPU hotplug */
+                   SCN_OP_CPU_OFFLINE,   /* the program's own CPU goes offline (and parks) */
+                   SCN_OP_CPU_ONLINE,    /* cpu: bring it back */
 };
 enum scn_space { SCN_SPACE_MMIO = 0, SCN_SPACE_PORT = 1, SCN_SPACE_MSR = 2 };
 enum scn_ipi_dest { SCN_IPI_DEST_CPU = 0, SCN_IPI_DEST_ALL = 1, SCN_IPI_DEST_OTHERS = 2 };
@@ -441,6 +444,21 @@ struct scenario {
     struct scn_expect *expect;     /* heap-allocated, nexpect entries */
     /* added (issue 8) */
     struct scn_explore explore;
+    /* added (issue 5): guest.autobalance (apic, intr mode) */
+    struct {
+        bool given;
+        uint64_t interval;             /* cycles between decisions, >= 1 */
+        unsigned threshold_percent;    /* 0..100 */
+        uint64_t min_events;
+        uint64_t cooldown;             /* cycles */
+    } autobalance;
+    /* added (issue 5): guest.spurious (intr mode): the "nobody cared" detector */
+    struct {
+        bool given;
+        uint64_t window;               /* interrupts per verdict, >= 1 */
+        uint64_t limit;                /* unhandled ones tolerated, < window */
+        uint64_t reset_gap;            /* cycles; 0: never */
+    } spurious;
 };
 
 /* Parse and validate.  Returns 0, or -1 with err filled:

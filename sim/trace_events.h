@@ -24,7 +24,9 @@
     X(apic_dropped) X(ioapic_dropped) X(ioapic_coalesced) X(ioapic_entry) X(check)         \
     X(intr_lazy_mask)                                                                      \
     /* added with PCI devices */                                                           \
-    X(msi_pending) X(msi_dropped) X(msi_invalid) X(pci_config)
+    X(msi_pending) X(msi_dropped) X(msi_invalid) X(pci_config)                            \
+    /* added with CPU hotplug */                                                           \
+    X(cpu_offline)
 
 enum trace_ev {
 #define TRACE_EV_ENUM(name) TEV_##name,

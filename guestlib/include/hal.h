@@ -132,10 +132,18 @@ enum hal_trace_kind {
     HAL_TR_INTR_SPURIOUS_DISABLE, /* irq, name = handler names */
     HAL_TR_INTR_STRAY,      /* vector, irq (-1 if none) */
     HAL_TR_INTR_SPURIOUS,   /* irq (7 or 15): an 8259 spurious request */
-    HAL_TR_INTR_MIGRATE,    /* irq, arg = from cpu, arg2 = to cpu */
-    HAL_TR_INTR_REPLAY,     /* irq */
+    HAL_TR_INTR_MIGRATE,    /* irq, arg = from cpu, arg2 = to cpu, name = reason
+                               (NULL: an explicit move; "balance", "autobalance",
+                               "cpu_offline", "affinity_broken", "cpu_online") */
+    HAL_TR_INTR_REPLAY,     /* irq; name "cpu_offline": sent on by CPU offline */
     HAL_TR_INTR_ERROR,      /* name = message, irq */
     HAL_TR_LEVEL,           /* level: the nesting level changed to arg */
+    /* added with CPU hotplug */
+    HAL_TR_CPU_OFFLINE,     /* arg = cpu, arg2 = lines moved, vector = interrupts
+                               retriggered, level = affinities broken, result = 0
+                               or the negated error of a refusal, name = why */
+    HAL_TR_CPU_ONLINE,      /* arg = cpu, arg2 = lines taken back, result = 0 or
+                               the negated error */
 };
 
 struct hal_trace {

@@ -168,6 +168,82 @@ int  intr_get_affinity(unsigned pin);
  * Returns the number of moves made. */
 int  intr_balance(void);
 
+/* Pinning.  A line whose affinity was set with intr_set_affinity() is
+ * pinned: intr_balance() may still move it (an explicit request), but the
+ * run-time balancer and the rebalancing after CPU online leave it where it
+ * is; CPU offline moves it only when its CPU goes away (affinity broken).
+ * intr_set_no_balance(pin, true) pins a line where it is now, false unpins
+ * it (an MSI block through any of its pins).  Pins reset when the last
+ * holder releases the line.  -INTR_EINVAL for a pin nobody holds. */
+int  intr_set_no_balance(unsigned pin, bool no_balance);
+
+/* CPU hotplug (APIC platform; Linux's cpu hotplug with fixup_irqs,
+ * docs/intr-core.md "CPU hotplug").
+ * intr_cpu_offline(cpu) runs on the CPU going away (cpu == hal_cpu_id(), as
+ * Linux's __cpu_disable runs on the dying CPU) at level 0.  It reserves a
+ * vector on the other online CPUs for every line routed to it (least-loaded
+ * first; a line pinned to it gets its affinity broken to the online CPUs,
+ * traced as a migration with reason "affinity_broken"), and if any line
+ * finds none it refuses with -INTR_ENOSPC and nothing changed.  Otherwise
+ * it moves the lines, waits INTR_OFFLINE_SETTLE_CYCLES for messages on their
+ * way, sends every interrupt its IRR still holds for a device vector on to
+ * the line's new CPU (edge: a fixed IPI with the new vector; level: the
+ * I/O APIC's Remote IRR is ended so the still-asserted input delivers
+ * again), soft-disables its local APIC and returns 0.  The caller then
+ * calls intr_cpu_play_dead().  Also refused, nothing changed: -INTR_EINVAL
+ * (not the calling CPU, offline, out of range), -INTR_EBUSY (the boot CPU,
+ * the last online CPU, called from an interrupt, a line moving to it, or an
+ * intr_request_msi() vector on it, which the core cannot re-aim),
+ * -INTR_ENODEV (not the APIC platform).  Traced HAL_TR_CPU_OFFLINE. */
+#define INTR_OFFLINE_SETTLE_CYCLES 2000ull  /* Linux: mdelay(1) in fixup_irqs */
+int  intr_cpu_offline(unsigned cpu);
+/* The settle delay: longer than any interrupt message can take from its
+ * controller to a local APIC (a message landing after it on the soft-
+ * disabled APIC would be lost).  0 counts as 1.  Kept across intr_init(). */
+void intr_set_offline_settle(uint64_t cycles);
+/* On the CPU after intr_cpu_offline() returned 0: park with interrupts
+ * disabled (Linux's play_dead) until intr_cpu_bring_online() asks it back;
+ * then set up its local APIC again, let the interrupts it held when it went
+ * away arrive (each only gets its EOI: they were sent on), mark itself
+ * online and return.  Returns at once on an online CPU. */
+#define INTR_PARK_POLL_CYCLES 1000ull
+void intr_cpu_play_dead(void);
+/* From another CPU: bring an offline CPU back (intr_cpu_online(cpu) being
+ * the query), wait (bounded) until it is online, then move lines to it until
+ * the numbers of lines per CPU differ by at most one (unpinned lines only;
+ * migrations traced with reason "cpu_online").  Returns the number of lines
+ * it took, -INTR_EINVAL (out of range, online, or the calling CPU),
+ * -INTR_ETIMEDOUT (it did not come back), -INTR_ENODEV.  Traced
+ * HAL_TR_CPU_ONLINE. */
+int  intr_cpu_bring_online(unsigned cpu);
+
+/* Run-time balancing (irqbalance's job, done by the core from its own
+ * counts; docs/intr-core.md "Run-time balancing").  intr_autobalance_tick()
+ * is called periodically (the idle loop, a timer); at most once per
+ * interval it takes every line's interrupts since the last interval, sums
+ * them per CPU (the line's CPU), and if the busiest and the idlest online
+ * CPU differ by more than threshold_percent of the busiest's load and by at
+ * least min_events, moves the one unpinned line of the busiest CPU whose
+ * load best evens the two out - never that CPU's only line, never a line
+ * moved within cooldown_cycles, never the line moved at the previous move,
+ * never an MSI block.  Traced as a migration with reason "autobalance".
+ * Returns the number of lines moved (0 or 1). */
+struct intr_autobalance_cfg {
+    uint64_t interval_cycles;    /* hal_now() time between two decisions */
+    unsigned threshold_percent;  /* imbalance needed, in % of the busiest load */
+    uint64_t min_events;         /* imbalance needed, in interrupts */
+    uint64_t cooldown_cycles;    /* a moved line stays at least this long */
+};
+#define INTR_AUTOBALANCE_INTERVAL  10000000ull   /* 10 ms at 1 GHz */
+#define INTR_AUTOBALANCE_THRESHOLD 25u
+#define INTR_AUTOBALANCE_MIN_EVENTS 16ull
+#define INTR_AUTOBALANCE_COOLDOWN  (4ull * INTR_AUTOBALANCE_INTERVAL)
+/* cfg NULL: off (the default).  Else on with these values (interval 0 or
+ * threshold_percent > 100: -INTR_EINVAL, nothing changed); the counts start
+ * from the next tick.  Kept across intr_init(). */
+int  intr_set_autobalance(const struct intr_autobalance_cfg *cfg);
+int  intr_autobalance_tick(void);
+
 /* Inter-processor interrupts (APIC platform).  intr_request_ipi() reserves a
  * vector 0xF0-0xFC on every CPU for fn and returns it as the IPI number; fn
  * runs in the top half of the CPU that receives it (interrupts disabled,
@@ -225,6 +301,8 @@ int  intr_set_disable_mode(unsigned pin, enum intr_disable_mode mode);
  * window 0 or limit >= window: -INTR_EINVAL, nothing changed.  Kept across
  * intr_init(). */
 #define INTR_SPURIOUS_RESET_GAP 100000000ull   /* 100 ms at 1 GHz (Linux: HZ/10) */
+#define INTR_SPURIOUS_WINDOW_DEFAULT 100000u   /* the defaults of window and limit */
+#define INTR_SPURIOUS_LIMIT_DEFAULT  99900u
 int  intr_set_spurious_thresholds(uint32_t window, uint32_t limit, uint64_t reset_gap_cycles);
 
 /* Wait until no handler of the line runs on another CPU. */
@@ -298,6 +376,8 @@ struct intr_irq_info {
     /* added with lazy disable and the storm detector */
     enum intr_disable_mode disable_mode;  /* in effect for the line */
     uint32_t spurious_disables; /* times the detector switched it off */
+    /* added with hotplug and run-time balancing */
+    bool pinned;                /* balancing leaves it (intr_set_no_balance) */
 };
 int intr_irq_info(unsigned pin, struct intr_irq_info *out);
 

@@ -85,6 +85,10 @@ struct intr_chip {
      * controller (the IOAPIC's Remote IRR, or a message still send
      * pending)?  Read with the line masked, before moving it. */
     bool (*irq_outstanding)(unsigned irq);
+    /* Level line, masked: end an interrupt the controller holds as
+     * outstanding (the IOAPIC's Remote IRR) without the EOI of a local APIC
+     * (CPU hotplug: the CPU it was sent to went away).  NULL: none. */
+    void (*irq_force_eoi)(unsigned irq);
     /* The controller's input number for the dump (the IOAPIC: the GSI), or
      * -1.  NULL: -1. */
     int  (*irq_gsi)(unsigned irq);

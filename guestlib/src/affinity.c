@@ -95,7 +95,7 @@ static bool level_outstanding(struct intr_desc *desc)
 
 /* Move the line to (ncpu, nvec), already allocated.  desc->lock held.
  * False: a level line's interrupt is outstanding; nothing changed. */
-static bool move_line(struct intr_desc *desc, unsigned ncpu, uint8_t nvec)
+static bool move_line(struct intr_desc *desc, unsigned ncpu, uint8_t nvec, const char *reason)
 {
     bool was_masked = desc->masked;
     unsigned ocpu = (unsigned)desc->cpu;
@@ -123,11 +123,64 @@ static bool move_line(struct intr_desc *desc, unsigned ncpu, uint8_t nvec)
     }
     if (!was_masked)
         intr_chip_unmask(desc);
-    intr_trace(HAL_TR_INTR_MIGRATE, (int)desc->irq, nvec, 0, 0, (long)ocpu, (long)ncpu, NULL);
+    intr_trace(HAL_TR_INTR_MIGRATE, (int)desc->irq, nvec, 0, 0, (long)ocpu, (long)ncpu, reason);
     return true;
 }
 
+/* CPU hotplug: the line's CPU goes offline, so the move cannot wait for an
+ * EOI there.  With the line masked the entry is rewritten even if a level
+ * interrupt is outstanding; the caller keeps the old vector mapped until the
+ * dying CPU's IRR has been looked at (hotplug.c), where an interrupt still
+ * held is sent on (edge) or its Remote IRR ended (level). */
+void intr_move_force(struct intr_desc *desc, unsigned ncpu, uint8_t nvec, const char *reason)
+{
+    bool was_masked = desc->masked;
+    unsigned ocpu = (unsigned)desc->cpu;
+
+    intr_chip_mask(desc);
+    desc->chip->set_affinity(desc->irq, ncpu, nvec);
+    desc->cpu = (int)ncpu;
+    desc->vector = nvec;
+    desc->move_state = INTR_MOVE_NONE;
+    if (!was_masked)
+        intr_chip_unmask(desc);
+    intr_trace(HAL_TR_INTR_MIGRATE, (int)desc->irq, nvec, 0, 0, (long)ocpu, (long)ncpu, reason);
+}
+
 int intr_set_affinity(unsigned pin, unsigned cpu)
+{
+    struct intr_desc *desc;
+    int ret = intr_affinity_move(pin, cpu, NULL);
+
+    /* The driver's (or user's) choice: balancing leaves the line alone from
+     * now on, as irqbalance leaves an IRQ whose affinity was set by hand.
+     * An MSI block is pinned through its first pin. */
+    if (ret == 0) {
+        int first = pin >= INTR_MSI_BASE ? intr_msi_first_pin(pin) : (int)pin;
+
+        desc = first >= 0 ? intr_to_desc((unsigned)first) : NULL;
+        if (desc)
+            desc->pinned = true;
+    }
+    return ret;
+}
+
+int intr_set_no_balance(unsigned pin, bool no_balance)
+{
+    struct intr_desc *desc;
+    int first;
+
+    if (!intr_chip_sel)
+        return -INTR_ENODEV;
+    first = pin >= INTR_MSI_BASE ? intr_msi_first_pin(pin) : (int)pin;
+    desc = first >= 0 ? intr_to_desc((unsigned)first) : NULL;
+    if (!desc || !desc->nactions)
+        return -INTR_EINVAL;
+    desc->pinned = no_balance;
+    return 0;
+}
+
+int intr_affinity_move(unsigned pin, unsigned cpu, const char *reason)
 {
     struct intr_desc *desc;
     hal_irqflags_t f;
@@ -141,7 +194,7 @@ int intr_set_affinity(unsigned pin, unsigned cpu)
     if (!desc || !desc->chip->set_affinity || !intr_vec_cpu_eligible(cpu))
         return -INTR_EINVAL;
     if (pin >= INTR_MSI_BASE)
-        return intr_msi_set_affinity(desc, cpu);     /* msi.c: blocks, device rewrite */
+        return intr_msi_move(desc, cpu, -1, reason);  /* msi.c: blocks, device rewrite */
 
     f = hal_irq_save();
     hal_spin_lock(&desc->lock);
@@ -163,7 +216,7 @@ int intr_set_affinity(unsigned pin, unsigned cpu)
                 intr_vec_free(desc->defer_cpu, desc->defer_vector);
                 desc->move_deferred = false;
             }
-            if (!move_line(desc, ncpu, nvec)) {
+            if (!move_line(desc, ncpu, nvec, reason)) {
                 desc->move_deferred = true;
                 desc->defer_cpu = ncpu;
                 desc->defer_vector = nvec;
@@ -253,7 +306,7 @@ void intr_move_eoi(struct intr_desc *desc)
 
     intr_chip_mask(desc);
     intr_chip_eoi(desc);
-    if (move_line(desc, desc->defer_cpu, desc->defer_vector))
+    if (move_line(desc, desc->defer_cpu, desc->defer_vector, NULL))
         desc->move_deferred = false;
     if (!was_masked && desc->depth == 0 && desc->action)
         intr_chip_unmask(desc);
@@ -263,12 +316,20 @@ void intr_move_eoi(struct intr_desc *desc)
 
 /* Vectors that move with pin irq (an MSI block moves whole, from its first
  * pin); 0: balancing leaves it. */
-static unsigned move_weight(unsigned irq)
+unsigned intr_line_move_weight(unsigned irq)
 {
     return irq < INTR_MSI_BASE ? 1u : intr_msi_move_weight(irq);
 }
 
 int intr_balance(void)
+{
+    return intr_balance_lines(false, "balance");
+}
+
+/* Spread by numbers of lines: while the busiest eligible CPU has two lines
+ * more than the idlest, move one (intr_balance's rule).  Shared by
+ * intr_balance() and CPU online (skip_pinned: leave pinned lines). */
+int intr_balance_lines(bool skip_pinned, const char *reason)
 {
     static bool tried[INTR_NR_DESCS];
     unsigned lines[INTR_NR_CPUS];
@@ -311,9 +372,9 @@ int intr_balance(void)
             unsigned w;
 
             if (!d || tried[irq] || !d->nactions || d->cpu != hi ||
-                d->move_state != INTR_MOVE_NONE || d->move_deferred)
+                d->move_state != INTR_MOVE_NONE || d->move_deferred || (skip_pinned && d->pinned))
                 continue;
-            w = move_weight(irq);
+            w = intr_line_move_weight(irq);
             if (w && w < lines[hi] - lines[lo]) {
                 pick = (int)irq;
                 break;
@@ -322,7 +383,7 @@ int intr_balance(void)
         if (pick < 0)
             break;
         tried[pick] = true;
-        if (intr_set_affinity((unsigned)pick, (unsigned)lo) == 0 &&
+        if (intr_affinity_move((unsigned)pick, (unsigned)lo, reason) == 0 &&
             intr_get_affinity((unsigned)pick) == lo)
             moved++;
     }

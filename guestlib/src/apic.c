@@ -84,6 +84,8 @@ int intr_apic_init(const struct hal_platform *p)
     intr_cpu_reset_all();
     intr_vec_reset_all();
     ipi_reset_all();
+    intr_hotplug_lock.owner = 0;
+    intr_autobalance_reset();
     intr_bsp_cpu = hal_cpu_id();
     lapic_configure(p->x2apic, p->lapic_base);
 
@@ -124,6 +126,16 @@ void intr_apic_cpu_init(unsigned cpu, struct intr_cpu *pc)
     if (cpu < p->ncpus && id != p->apic_id[cpu])
         intr_trace(HAL_TR_INTR_ERROR, -1, 0, 0, 0, (long)id, (long)p->apic_id[cpu],
                    "local APIC ID differs from the platform table");
+}
+
+/* CPU hotplug: with the SVR's enable bit clear the local APIC accepts no
+ * more fixed interrupts or IPIs (it still answers INIT, NMI and STARTUP);
+ * what is already in IRR stays there (SDM "Local APIC State After It Has
+ * Been Software Disabled").  Linux does this in native_cpu_disable(), after
+ * fixup_irqs(). */
+void intr_apic_soft_disable(void)
+{
+    lapic_write(LAPIC_REG_SVR, INTR_VEC_SPURIOUS);
 }
 
 /* ---- the entry's side ---------------------------------------------------------- */

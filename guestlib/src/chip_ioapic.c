@@ -367,6 +367,29 @@ static bool ioapic_irq_outstanding(unsigned irq)
     return (lo & (IOA_RTE_REMOTE_IRR | IOA_RTE_DELIVS)) != 0;
 }
 
+/* Clear a masked level entry's Remote IRR without an EOI message: switch it
+ * to edge (the 82093AA clears Remote IRR of an edge entry) and back to level
+ * - what Linux's __eoi_ioapic_pin does for I/O APICs without an EOI
+ * register.  Used when the CPU the interrupt went to is going offline; a
+ * device that still holds the line gets it delivered again at the unmask. */
+static void ioapic_force_eoi(unsigned irq)
+{
+    struct pin_route *r = route(irq);
+    hal_irqflags_t f;
+    uint32_t lo;
+
+    if (!r || !r->bound || !(r->lo & IOA_RTE_TRIGGER_LVL))
+        return;
+    f = hal_irq_save();
+    hal_spin_lock(&ioapic_lock);
+    lo = r->lo | IOA_RTE_MASK;
+    ioa_write(&ioas[r->ioa], IOA_IOREDTBL_LO(r->input), lo & ~IOA_RTE_TRIGGER_LVL);
+    ioa_write(&ioas[r->ioa], IOA_IOREDTBL_LO(r->input), lo);
+    write_lo(r);
+    hal_spin_unlock(&ioapic_lock);
+    hal_irq_restore(f);
+}
+
 struct intr_chip ioapic_chip = {
     .name = "IO-APIC",
     .nr_irqs = 16,              /* ioapic_probe() sets it */
@@ -386,5 +409,6 @@ struct intr_chip ioapic_chip = {
     .irq_usable = ioapic_irq_usable,
     .set_affinity = ioapic_set_affinity,
     .irq_outstanding = ioapic_irq_outstanding,
+    .irq_force_eoi = ioapic_force_eoi,
     .irq_gsi = ioapic_irq_gsi,
 };

@@ -38,6 +38,8 @@ void intr_cpu_reset_all(void)
         cpus[c].errors = 0;
         cpus[c].bh_deferred = false;
         cpus[c].bh_worker = false;
+        cpus[c].parked = false;
+        cpus[c].wake_request = false;
     }
 }
 
@@ -215,6 +217,12 @@ static void dispatch(struct intr_cpu *pc, unsigned cpu, uint8_t vector)
         return;
     }
     desc = intr_vector_to_desc(cpu, vector);
+    if (!desc && intr_apic_active && intr_vec_take_retriggered(cpu, vector)) {
+        /* An interrupt this CPU held in IRR when it went offline; it was
+         * sent on to the line's new CPU then (hotplug.c).  Only its EOI. */
+        intr_apic_stray_eoi(vector);
+        return;
+    }
     if (!desc) {
         /* Not a vector of any line.  On the APIC platform it came through
          * the local APIC and is in service there: it gets its EOI.  On the

@@ -51,8 +51,8 @@ enum intr_move_state {
  * intr_set_spurious_thresholds() - in every window of INTR_SPURIOUS_WINDOW
  * interrupts on a line, more than INTR_SPURIOUS_THRESHOLD unhandled ones
  * disable the line. */
-#define INTR_SPURIOUS_WINDOW    100000u
-#define INTR_SPURIOUS_THRESHOLD 99900u
+#define INTR_SPURIOUS_WINDOW    INTR_SPURIOUS_WINDOW_DEFAULT
+#define INTR_SPURIOUS_THRESHOLD INTR_SPURIOUS_LIMIT_DEFAULT
 
 struct intr_action {
     struct intr_action *next;
@@ -104,6 +104,13 @@ struct intr_desc {
     uint32_t window_unhandled;
     uint64_t last_unhandled;          /* hal_now() of the previous unhandled one */
     uint32_t spurious_disables;       /* times the detector disabled the line */
+
+    /* placement policy (hotplug.c, autobalance.c) */
+    bool pinned;                      /* affinity set explicitly (intr_set_affinity,
+                                         intr_set_no_balance): balancing leaves it */
+    uint64_t ab_snapshot;             /* autobalance: total count at the last tick */
+    uint64_t ab_moved_at;             /* autobalance: hal_now() of its last move */
+    bool ab_moved;                    /* ... valid */
 };
 
 struct intr_cpu {
@@ -118,6 +125,8 @@ struct intr_cpu {
     uint64_t errors;
     bool bh_deferred;                 /* budgeted bottom half has work left */
     bool bh_worker;                   /* intr_run_deferred() is running it */
+    volatile bool parked;             /* offline, in intr_cpu_play_dead() */
+    volatile bool wake_request;       /* intr_cpu_bring_online() asks it back */
 };
 
 /* irqdesc.c: the descriptor table, the vector map and the action pool. */
@@ -193,6 +202,15 @@ int  intr_vec_alloc_block(unsigned irq, unsigned n, int want_cpu, int want_base,
 void intr_vec_free(unsigned cpu, uint8_t vector);
 int  intr_vec_lookup(unsigned cpu, uint8_t vector);
 unsigned intr_vec_count(unsigned cpu);
+/* CPU hotplug (Linux's VECTOR_RETRIGGERED): an offline CPU's vector whose
+ * interrupt was still in its IRR and was sent on elsewhere.  The entry keeps
+ * the vector from reuse (and a level vector's number from other level
+ * lines) until that stale interrupt arrives on the CPU, which then only
+ * gets its EOI.  take: was (cpu, vector) such a vector (now free)?  */
+void intr_vec_mark_retriggered(unsigned cpu, uint8_t vector);
+bool intr_vec_take_retriggered(unsigned cpu, uint8_t vector);
+bool intr_vec_has_retriggered(unsigned cpu);
+void intr_vec_clear_retriggered(unsigned cpu);
 
 /* apic.c: the APIC platform. */
 extern bool intr_apic_active;
@@ -202,6 +220,8 @@ void intr_apic_deactivate(void);
 void intr_apic_cpu_init(unsigned cpu, struct intr_cpu *pc);
 /* Vectors 0xF0-0xFF: IPIs, cleanup, error, spurious. */
 void intr_apic_system_vector(struct intr_cpu *pc, unsigned cpu, uint8_t vector);
+/* CPU hotplug: soft-disable this CPU's local APIC (SVR enable bit clear). */
+void intr_apic_soft_disable(void);
 /* A vector with no line: the local APIC's EOI where one is owed. */
 void intr_apic_stray_eoi(uint8_t vector);
 /* Hardware retrigger of a routed line (lazy-disable replay): a fixed IPI
@@ -209,6 +229,18 @@ void intr_apic_stray_eoi(uint8_t vector);
  * the APIC platform, not routed, CPU offline) or the ICR timed out. */
 bool intr_apic_retrigger(const struct intr_desc *desc);
 /* affinity.c: routing of a line whose chip has set_affinity (desc->lock held). */
+/* A move that is not the driver's choice (balancing, hotplug): the line
+ * stays unpinned; reason is traced with the migration. */
+int  intr_affinity_move(unsigned pin, unsigned cpu, const char *reason);
+/* Move a routed APIC-chip line (not MSI) to (ncpu, nvec), already allocated,
+ * even with a level interrupt outstanding; the old vector stays mapped (the
+ * caller frees it).  desc->lock held. */
+void intr_move_force(struct intr_desc *desc, unsigned ncpu, uint8_t nvec, const char *reason);
+/* Spread lines by count (intr_balance); skip_pinned: leave pinned lines. */
+int  intr_balance_lines(bool skip_pinned, const char *reason);
+/* Vectors that move with pin irq (an MSI block whole, from its first pin);
+ * 0: balancing cannot move it. */
+unsigned intr_line_move_weight(unsigned irq);
 int  intr_route_line(struct intr_desc *desc, enum intr_trigger trigger);
 void intr_unroute_line(struct intr_desc *desc);
 /* Moves, from the entry and the fast-EOI flow. */
@@ -216,6 +248,11 @@ void intr_move_note_irq(struct intr_desc *desc, unsigned cpu, uint8_t vector); /
 void intr_move_after_irq(struct intr_desc *desc, unsigned cpu, uint8_t vector);
 void intr_move_eoi(struct intr_desc *desc);                                    /* lock held */
 void intr_move_cleanup(unsigned cpu);                   /* the cleanup IPI */
+
+/* hotplug.c: serialises CPU offline/online and the run-time balancer. */
+extern hal_spinlock_t intr_hotplug_lock;
+/* autobalance.c: forget the previous boot's interval (not the settings). */
+void intr_autobalance_reset(void);
 
 /* msi.c: MSI indices and the MSI chips. */
 enum intr_msi_kind {
@@ -241,6 +278,16 @@ bool intr_msi_pin_used(unsigned irq);
  * block moves whole, from its first pin), 0 if balancing must leave it. */
 unsigned intr_msi_move_weight(unsigned irq);
 int  intr_msi_set_affinity(struct intr_desc *desc, unsigned cpu);
+/* The same with the target vectors already allocated (reserved_base >= 0,
+ * a block mapped to the pins; freed on failure) and a traced reason. */
+int  intr_msi_move(struct intr_desc *desc, unsigned cpu, int reserved_base, const char *reason);
+/* The index of the first vector of pin irq's MSI block (own index for
+ * MSI-X), or -1; is it an intr_request_msi() vector (cannot move)? */
+int  intr_msi_first_pin(unsigned irq);
+bool intr_msi_is_plain(unsigned irq);
+/* The first vector a move of pin irq's block must keep (an MSI without mask
+ * bits keeps its vector numbers), or -1: any. */
+int  intr_msi_move_base(unsigned irq);
 /* For pci_msi.c (msi_lock held where noted). */
 extern hal_spinlock_t intr_msi_lock;
 struct intr_msi_slot *intr_msi_slot(unsigned idx);                 /* NULL out of range */

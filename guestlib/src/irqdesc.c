@@ -54,6 +54,10 @@ static void desc_reset(struct intr_desc *d, unsigned irq, const struct intr_chip
     d->window_unhandled = 0;
     d->last_unhandled = 0;
     d->spurious_disables = 0;
+    d->pinned = false;
+    d->ab_snapshot = 0;
+    d->ab_moved_at = 0;
+    d->ab_moved = false;
 }
 
 void intr_desc_reset_all(const struct intr_chip *chip)

@@ -169,6 +169,8 @@ int intr_release_desc(struct intr_desc *desc, const struct intr_device *dev, int
         desc->pending = false;
         desc->spurious_disabled = false;
         desc->shared = false;
+        desc->pinned = false;       /* the next holder chooses again */
+        desc->ab_moved = false;
     }
     from_own_handler = desc->in_progress && desc->in_progress_cpu == hal_cpu_id();
     if (from_own_handler) {

@@ -517,6 +517,45 @@ static void rewrite_device(struct intr_msi_slot *s)
  * on the target. */
 int intr_msi_set_affinity(struct intr_desc *desc, unsigned cpu)
 {
+    return intr_msi_move(desc, cpu, -1, NULL);
+}
+
+int intr_msi_first_pin(unsigned irq)
+{
+    if (!intr_msi_pin_used(irq))
+        return -1;
+    return (int)INTR_MSI_PIN(slot_of(irq)->first);
+}
+
+bool intr_msi_is_plain(unsigned irq)
+{
+    return intr_msi_pin_used(irq) && slot_of(irq)->kind == INTR_MSI_PLAIN;
+}
+
+int intr_msi_move_base(unsigned irq)
+{
+    const struct intr_msi_slot *s;
+
+    if (!intr_msi_pin_used(irq))
+        return -1;
+    s = slot_of(irq);
+    /* without mask bits the data (vector) cannot change: see rewrite_device */
+    if (s->kind == INTR_MSI_PCI && s->pd && !msi_maskable(s->pd))
+        return intr_desc_raw(INTR_MSI_PIN(s->first))->vector;
+    return -1;
+}
+
+/* Release a reservation the move could not use (CPU hotplug). */
+static void free_reserved(unsigned cpu, int base, unsigned n)
+{
+    unsigned k;
+
+    for (k = 0; base >= 0 && k < n; k++)
+        intr_vec_free(cpu, (uint8_t)(base + (int)k));
+}
+
+int intr_msi_move(struct intr_desc *desc, unsigned cpu, int reserved_base, const char *reason)
+{
     struct intr_desc *d[INTR_MSI_MAX_VECTORS];
     struct intr_msi_slot *s = slot_of(desc->irq);
     hal_irqflags_t f;
@@ -534,10 +573,14 @@ int intr_msi_set_affinity(struct intr_desc *desc, unsigned cpu)
     same_vector = kind == INTR_MSI_PCI && s->pd && !msi_maskable(s->pd);
     hal_spin_unlock(&intr_msi_lock);
     hal_irq_restore(f);
-    if (kind != INTR_MSI_PCI && kind != INTR_MSI_PCIX)
+    if (kind != INTR_MSI_PCI && kind != INTR_MSI_PCIX) {
+        free_reserved(cpu, reserved_base, 1);
         return -INTR_EINVAL;
-    if (n == 0 || n > INTR_MSI_MAX_VECTORS || first + n > INTR_MAX_MSI)
+    }
+    if (n == 0 || n > INTR_MSI_MAX_VECTORS || first + n > INTR_MAX_MSI) {
+        free_reserved(cpu, reserved_base, 1);
         return -INTR_EINVAL;
+    }
 
     f = hal_irq_save();
     for (k = 0; k < n; k++) {
@@ -556,8 +599,15 @@ int intr_msi_set_affinity(struct intr_desc *desc, unsigned cpu)
 
     ocpu = (unsigned)d[0]->cpu;
     obase = (uint8_t)d[0]->vector;
-    ret = intr_vec_alloc_block(INTR_MSI_PIN(first), n, (int)cpu, same_vector ? obase : -1,
-                               &ncpu, &nbase);
+    if (reserved_base >= 0) {
+        /* CPU hotplug reserved the block (mapped to these pins) */
+        ncpu = cpu;
+        nbase = (uint8_t)reserved_base;
+        reserved_base = -1;
+    } else {
+        ret = intr_vec_alloc_block(INTR_MSI_PIN(first), n, (int)cpu, same_vector ? obase : -1,
+                                   &ncpu, &nbase);
+    }
     if (ret) {
         ret = n == 1 && !same_vector ? -INTR_ENOMEM : -INTR_ENOSPC;
         goto out;
@@ -577,9 +627,10 @@ int intr_msi_set_affinity(struct intr_desc *desc, unsigned cpu)
         d[k]->cpu = (int)ncpu;
         d[k]->vector = nbase + (int)k;
         intr_trace(HAL_TR_INTR_MIGRATE, (int)d[k]->irq, nbase + (int)k, 0, 0, (long)ocpu,
-                   (long)ncpu, NULL);
+                   (long)ncpu, reason);
     }
 out:
+    free_reserved(cpu, reserved_base, n);
     for (k = n; k-- > 0;)
         hal_spin_unlock(&d[k]->lock);
     hal_irq_restore(f);

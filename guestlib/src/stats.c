@@ -45,6 +45,7 @@ int intr_irq_info(unsigned pin, struct intr_irq_info *out)
     out->move_pending = desc->move_state != INTR_MOVE_NONE || desc->move_deferred;
     out->disable_mode = intr_desc_disable_mode(desc);
     out->spurious_disables = desc->spurious_disables;
+    out->pinned = desc->pinned;
     hal_spin_unlock(&desc->lock);
     hal_irq_restore(f);
     return 0;

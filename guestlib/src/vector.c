@@ -33,10 +33,13 @@
  */
 #include "internal.h"
 
-/* A table entry: -1 free, else the line | VEC_LEVEL for a level line. */
+/* A table entry: -1 free, else the line | VEC_LEVEL for a level line;
+ * VEC_RETRIG marks a retriggered vector of an offline CPU (hotplug.c). */
 #define VEC_FREE  (-1)
 #define VEC_LEVEL 0x4000
-#define VEC_IRQ_MASK 0x3FFF
+#define VEC_RETRIG 0x2000
+#define VEC_IRQ_MASK 0x1FFF
+_Static_assert(INTR_NR_DESCS <= VEC_IRQ_MASK + 1, "line numbers fit below VEC_RETRIG");
 
 static int16_t vec_table[INTR_NR_CPUS][256];
 static uint16_t vec_count[INTR_NR_CPUS];    /* device vectors allocated */
@@ -160,7 +163,7 @@ void intr_vec_free(unsigned cpu, uint8_t vector)
     f = hal_irq_save();
     hal_spin_lock(&vector_lock);
     e = vec_table[cpu][vector];
-    if (e != VEC_FREE) {
+    if (e != VEC_FREE && !(e & VEC_RETRIG)) {
         vec_table[cpu][vector] = VEC_FREE;
         if (vec_count[cpu])
             vec_count[cpu]--;
@@ -179,7 +182,71 @@ int intr_vec_lookup(unsigned cpu, uint8_t vector)
     if (cpu >= INTR_NR_CPUS)
         return -1;
     e = vec_table[cpu][vector];
-    return e == VEC_FREE ? -1 : (e & VEC_IRQ_MASK);
+    return e == VEC_FREE || (e & VEC_RETRIG) ? -1 : (e & VEC_IRQ_MASK);
+}
+
+/* ---- CPU hotplug: retriggered vectors --------------------------------------------- */
+
+void intr_vec_mark_retriggered(unsigned cpu, uint8_t vector)
+{
+    hal_irqflags_t f;
+    int16_t e;
+
+    if (cpu >= INTR_NR_CPUS)
+        return;
+    f = hal_irq_save();
+    hal_spin_lock(&vector_lock);
+    e = vec_table[cpu][vector];
+    if (e != VEC_FREE && !(e & VEC_RETRIG)) {
+        /* No longer the CPU's load; level_users keeps the number reserved. */
+        vec_table[cpu][vector] = (int16_t)(e | VEC_RETRIG);
+        if (vec_count[cpu])
+            vec_count[cpu]--;
+    }
+    hal_spin_unlock(&vector_lock);
+    hal_irq_restore(f);
+}
+
+bool intr_vec_take_retriggered(unsigned cpu, uint8_t vector)
+{
+    hal_irqflags_t f;
+    bool was = false;
+    int16_t e;
+
+    if (cpu >= INTR_NR_CPUS)
+        return false;
+    f = hal_irq_save();
+    hal_spin_lock(&vector_lock);
+    e = vec_table[cpu][vector];
+    if (e != VEC_FREE && (e & VEC_RETRIG)) {
+        vec_table[cpu][vector] = VEC_FREE;
+        if ((e & VEC_LEVEL) && level_users[vector])
+            level_users[vector]--;
+        was = true;
+    }
+    hal_spin_unlock(&vector_lock);
+    hal_irq_restore(f);
+    return was;
+}
+
+bool intr_vec_has_retriggered(unsigned cpu)
+{
+    unsigned v;
+
+    if (cpu >= INTR_NR_CPUS)
+        return false;
+    for (v = 0; v < 256; v++)
+        if (vec_table[cpu][v] != VEC_FREE && (vec_table[cpu][v] & VEC_RETRIG))
+            return true;
+    return false;
+}
+
+void intr_vec_clear_retriggered(unsigned cpu)
+{
+    unsigned v;
+
+    for (v = 0; v < 256; v++)
+        intr_vec_take_retriggered(cpu, (uint8_t)v);
 }
 
 unsigned intr_vec_count(unsigned cpu)

@@ -1192,3 +1192,89 @@ Test(disable, msix_sequence_and_release)
     cr_assert(!fake_pci_msix_fire(3, 0));
     cr_assert_eq(msix_setup(3, 4, 4, &pd), 0, "indices free again");
 }
+
+/* ---- CPU offline with MSI lines -------------------------------------------------------------- */
+
+Test(hotplug, msix_entry_moves_off_an_offline_cpu_and_its_irr_is_sent_on)
+{
+    struct intr_pci_dev pd;
+    unsigned pin = INTR_MSI_PIN(2), i, ncpu, nvec;
+
+    boot(4, 4);
+    cr_assert_eq(msix_setup(3, 8, 4, &pd), 0);       /* entry i: CPU i, 0x30 */
+    cr_assert_eq(intr_get_affinity(pin), 2);
+    fake_lapic_set_irr(2, 0x30, true);                /* its message reached CPU 2 */
+    fake_log_clear();
+    fake_nipis = 0;
+    fake_set_cpu(2);
+    cr_assert_eq(intr_cpu_offline(2), 0);
+    ncpu = (unsigned)intr_get_affinity(pin);
+    nvec = info(pin).vector;
+    cr_assert(ncpu != 2 && intr_cpu_online(ncpu));
+    cr_assert_eq(fake_pci[3].msix_tbl[2][0], 0xFEE00000u | ncpu << 12, "the device has the new message");
+    cr_assert_eq(fake_pci[3].msix_tbl[2][2], nvec);
+    cr_assert_eq(fake_pci[3].msix_tbl[2][3] & 1, 0, "unmasked again");
+    cr_assert(!info(pin).move_pending, "the old vector went with the CPU");
+    cr_assert_eq(vectors_on(2), 0);
+    for (i = 0; i < fake_nipis; i++)
+        if (fake_ipis[i].dest == ncpu && fake_ipis[i].lo == (0x4000u | nvec))
+            break;
+    cr_assert_lt(i, fake_nipis, "the pending interrupt was sent on");
+    /* the device's next message goes to the new CPU */
+    cr_assert(fake_pci_msix_fire(3, 2));
+    deliver_last();
+    cr_assert_eq(xd[2].calls, 1);
+    cr_assert_eq(xd[2].cpu_seen, ncpu);
+    for (i = 0; i < 4; i++)
+        cr_assert_neq(intr_get_affinity(INTR_MSI_PIN(i)), 2);
+}
+
+Test(hotplug, plain_msi_vector_blocks_an_offline)
+{
+    static struct tdev a, b;
+
+    boot(2, 2);
+    tdev_init(&a, "a");
+    tdev_init(&b, "b");
+    cr_assert_geq(intr_request_msi(&a.dev, thandler, INTR_TRIGGER_EDGE), 0);
+    cr_assert_eq(intr_get_affinity(INTR_MSI_PIN(intr_request_msi(&b.dev, thandler, INTR_TRIGGER_EDGE))), 1);
+    fake_set_cpu(1);
+    cr_assert_eq(intr_cpu_offline(1), -INTR_EBUSY, "the core cannot re-aim a device it does not know");
+    cr_assert(intr_cpu_online(1));
+    cr_assert_eq(vectors_on(1), 1);
+}
+
+/* An MSI without mask bits keeps its vector number when it moves: an
+ * offline that cannot give it the same number elsewhere is refused. */
+Test(hotplug, msi_without_mask_bits_keeps_its_vector_or_refuses)
+{
+    static struct tdev d, p;
+    struct intr_pci_dev pd;
+    unsigned pin = INTR_MSI_PIN(1);
+    int plain;
+
+    boot(2, 2);
+    tdev_init(&p, "p");
+    tdev_init(&d, "d");
+    plain = intr_request_msi(&p.dev, thandler, INTR_TRIGGER_EDGE);     /* CPU 0, 0x30 */
+    cr_assert_eq(plain, 0);
+    msi_dev(3, 0, true, false, &pd);
+    cr_assert_eq(intr_pci_enable_msi(&pd, &d.dev, thandler, 1), 1);    /* index 1: CPU 1, 0x30 */
+    cr_assert_eq(intr_get_affinity(pin), 1);
+    cr_assert_eq(info(pin).vector, 0x30);
+    fake_log_clear();
+    fake_set_cpu(1);
+    cr_assert_eq(intr_cpu_offline(1), -INTR_ENOSPC, "0x30 is taken on CPU 0");
+    cr_assert(intr_cpu_online(1));
+    cr_assert_eq(device_accesses(0), 0);
+    cr_assert_eq(vectors_on(0), 1);
+    fake_set_cpu(0);
+    cr_assert_eq(intr_release_msi(plain), 0);
+    fake_set_cpu(1);
+    cr_assert_eq(intr_cpu_offline(1), 0);
+    cr_assert_eq(intr_get_affinity(pin), 0);
+    cr_assert_eq(info(pin).vector, 0x30, "same vector number");
+    cr_assert(fake_pci_msi_fire(3, 0));
+    deliver_last();
+    cr_assert_eq(d.cpu_seen, 0);
+}

@@ -43,6 +43,7 @@ SCHEMA_BLIND = {
     "op_value_too_wide.json", "override_gsi_dup.json", "override_gsi_uncovered.json",
     "override_isa_dup.json", "poll_value_outside_mask.json", "script_program_cpu_range.json",
     "send_ipi_cpu_range.json", "send_ipi_unknown.json", "set_affinity_cpu_range.json",
+    "cpu_online_cpu_range.json", "spurious_limit_not_below.json",
     "state_ioapic_pin.json", "state_ioapic_range.json", "state_lapic_range.json", "testdev_timeline.json",
     # PCI devices: slots against each other and against the APIC windows, an
     # INTx GSI against the I/O APICs, what a driver or an "msi" event asks of

@@ -8,6 +8,7 @@
  */
 #define _GNU_SOURCE
 #include "trace_read.h"
+#include "trace_bin.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -1439,12 +1440,15 @@ static int lenient_stop(struct loader *L)
     return 0;
 }
 
-struct trace *trace_open_mem(const char *name, const char *data, size_t len, unsigned flags, char *err,
-                             size_t errlen)
+/* Loads JSON Lines text held in memory; owns (and keeps, for
+ * trace_event_text()) text, a malloc'd block of len + 1 bytes. */
+static struct trace *open_text(const char *name, char *text, size_t len, unsigned flags, char *err,
+                               size_t errlen)
 {
     struct trace *tr = trace_new(name);
     if (!tr) {
         snprintf(err, errlen, "%s: out of memory", name);
+        free(text);
         return NULL;
     }
     struct loader L;
@@ -1453,14 +1457,8 @@ struct trace *trace_open_mem(const char *name, const char *data, size_t len, uns
     L.flags = flags;
     L.err = err;
     L.errlen = errlen;
-    /* keep a copy for trace_event_text() */
-    tr->blk = malloc(len + 1);
-    if (!tr->blk) {
-        snprintf(err, errlen, "%s: out of memory", name);
-        trace_close(tr);
-        return NULL;
-    }
-    memcpy(tr->blk, data, len);
+    const char *data = text;
+    tr->blk = text;
     tr->blk[len] = 0;
     tr->blk_len = len;
     tr->blk_cap = len + 1;
@@ -1486,6 +1484,42 @@ struct trace *trace_open_mem(const char *name, const char *data, size_t len, uns
     return tr;
 }
 
+/* A binary trace (sim/trace_bin.c) held in memory: decoded to its JSON Lines
+ * text, which is then loaded as it would be from a .jsonl file. */
+static struct trace *open_binary(const char *name, const unsigned char *data, size_t len, unsigned flags,
+                                 char *err, size_t errlen)
+{
+    char *text = NULL;
+    size_t tlen = 0;
+    int rc = trace_bin_to_text(name, data, len, (flags & TRACE_LENIENT) ? TBIN_LENIENT : 0, &text, &tlen, err,
+                               errlen);
+    if (rc < 0)
+        return NULL;
+    char warning[sizeof ((struct trace *)0)->warning];
+    if (rc > 0)
+        snprintf(warning, sizeof warning, "%s", err);
+    struct trace *tr = open_text(name, text, tlen, flags, err, errlen);
+    if (tr && rc > 0 && !tr->lenient_stopped) {
+        tr->lenient_stopped = true;
+        snprintf(tr->warning, sizeof tr->warning, "%s", warning);
+    }
+    return tr;
+}
+
+struct trace *trace_open_mem(const char *name, const char *data, size_t len, unsigned flags, char *err,
+                             size_t errlen)
+{
+    if (trace_bin_sniff(data, len))
+        return open_binary(name, (const unsigned char *)data, len, flags, err, errlen);
+    char *text = malloc(len + 1);
+    if (!text) {
+        snprintf(err, errlen, "%s: out of memory", name);
+        return NULL;
+    }
+    memcpy(text, data, len);
+    return open_text(name, text, len, flags, err, errlen);
+}
+
 struct trace *trace_open(const char *path, unsigned flags, char *err, size_t errlen)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -1498,6 +1532,17 @@ struct trace *trace_open(const char *path, unsigned flags, char *err, size_t err
         snprintf(err, errlen, "%s: not a regular file", path);
         close(fd);
         return NULL;
+    }
+    unsigned char magic[TBIN_MAGIC_LEN];
+    if (pread(fd, magic, sizeof magic, 0) == (ssize_t)sizeof magic && trace_bin_sniff(magic, sizeof magic)) {
+        close(fd);
+        unsigned char *data;
+        size_t len;
+        if (trace_bin_slurp(path, &data, &len, err, errlen) < 0)
+            return NULL;
+        struct trace *tr = open_binary(path, data, len, flags, err, errlen);
+        free(data);
+        return tr;
     }
     struct trace *tr = trace_new(path);
     if (!tr) {

@@ -1,5 +1,10 @@
 /* trace_bin.c - the binary trace form: writer (a trace sink) and decoder.
  * Layout: docs/trace-format.md, "Binary form". */
+#if defined(__linux__)
+#define _GNU_SOURCE
+#define INTRSIM_HAVE_DL_ITERATE_PHDR 1
+#include <link.h>
+#endif
 #include "trace_bin.h"
 
 #include <errno.h>
@@ -165,14 +170,88 @@ static int tb_grow_hash(struct trace_bin *tb)
     return 0;
 }
 
-/* The id of s; *fresh when this call defined it.  0 on out of memory. */
-static uint32_t tb_intern(struct trace_bin *tb, const char *s, bool *fresh)
+/* The pointer cache must check that the string behind a cached pointer has
+ * not changed (a producer may format names into a reused buffer), except
+ * where it cannot change: in the program's read-only segments, where string
+ * literals (event names, keys, most values) live.  This only saves the
+ * check; the bytes written never depend on it. */
+#define RO_MAX 8
+static struct {
+    uintptr_t lo, hi;
+} ro_seg[RO_MAX];
+static unsigned ro_n;
+static bool ro_ready;
+
+#if defined(__linux__) && defined(INTRSIM_HAVE_DL_ITERATE_PHDR)
+static int ro_phdr(struct dl_phdr_info *info, size_t size, void *data)
 {
-    *fresh = false;
+    (void)size;
+    (void)data;
+    for (unsigned k = 0; k < info->dlpi_phnum && ro_n < RO_MAX; k++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[k];
+        if (ph->p_type == PT_LOAD && !(ph->p_flags & PF_W)) {
+            ro_seg[ro_n].lo = info->dlpi_addr + ph->p_vaddr;
+            ro_seg[ro_n].hi = info->dlpi_addr + ph->p_vaddr + ph->p_memsz;
+            ro_n++;
+        }
+    }
+    return 1;                   /* the program only: the first object listed */
+}
+#endif
+
+static void ro_init(void)
+{
+    if (ro_ready)
+        return;
+#if defined(__linux__) && defined(INTRSIM_HAVE_DL_ITERATE_PHDR)
+    dl_iterate_phdr(ro_phdr, NULL);
+#endif
+    /* merge segments that touch (page gaps between them are not mapped
+     * writable either), so that one comparison usually decides */
+    for (bool merged = true; merged;) {
+        merged = false;
+        for (unsigned a = 0; a < ro_n && !merged; a++)
+            for (unsigned b = 0; b < ro_n && !merged; b++) {
+                uintptr_t page = 4096;
+                if (a != b && ro_seg[b].lo >= ro_seg[a].hi && ro_seg[b].lo - ro_seg[a].hi < page) {
+                    ro_seg[a].hi = ro_seg[b].hi;
+                    ro_seg[b] = ro_seg[--ro_n];
+                    merged = true;
+                }
+            }
+    }
+    ro_ready = true;
+}
+
+static inline bool in_rodata(const char *s)
+{
+    uintptr_t p = (uintptr_t)s;
+    if (p - ro_seg[0].lo < ro_seg[0].hi - ro_seg[0].lo)
+        return true;
+    for (unsigned k = 1; k < ro_n; k++)
+        if (p >= ro_seg[k].lo && p < ro_seg[k].hi)
+            return true;
+    return false;
+}
+
+static uint32_t tb_intern_slow(struct trace_bin *tb, const char *s, bool *fresh, unsigned pc);
+
+/* The id of s; *fresh when this call defined it.  0 on out of memory. */
+static inline uint32_t tb_intern(struct trace_bin *tb, const char *s, bool *fresh)
+{
     unsigned pc = (unsigned)(((uintptr_t)s >> 3) ^ ((uintptr_t)s >> 13)) & (TB_PCACHE - 1);
     uint32_t id = tb->pcache[pc].id;
-    if (id && tb->pcache[pc].p == s && strcmp(tb->arena + tb->soff[id], s) == 0)
+    if (id && tb->pcache[pc].p == s && (in_rodata(s) || strcmp(tb->arena + tb->soff[id], s) == 0)) {
+        *fresh = false;
         return id;
+    }
+    return tb_intern_slow(tb, s, fresh, pc);
+}
+
+static uint32_t tb_intern_slow(struct trace_bin *tb, const char *s, bool *fresh, unsigned pc)
+{
+    uint32_t id;
+    *fresh = false;
     size_t len;
     uint32_t h = str_hash(s, &len);
     uint32_t k = h & (tb->hcap - 1);
@@ -256,6 +335,7 @@ static void tb_strref(struct trace_bin *tb, const char *s, uint64_t bias)
 struct trace_bin *trace_bin_open(const char *path, char *err, unsigned errlen)
 {
     crc_init();
+    ro_init();
     struct trace_bin *tb = calloc(1, sizeof *tb);
     if (!tb) {
         snprintf(err, errlen, "%s: out of memory", path);

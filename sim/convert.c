@@ -477,7 +477,7 @@ int sim_convert_main(int argc, char **argv)
         free(data);
         return SIM_EXIT_USAGE;
     }
-    struct tbin_decode_cb cb = { out_header, out_record, &o };
+    struct tbin_decode_cb cb = { out_header, out_record, &o, NULL };
     uint64_t n = 0;
     int rc = binary_in ? trace_bin_decode(in, data, len, lenient ? TBIN_LENIENT : 0, &cb, &n, err, sizeof err)
                        : jsonl_decode(in, (const char *)data, len, lenient, &cb, &n, err, sizeof err);

@@ -757,6 +757,8 @@ int trace_bin_decode(const char *name, const unsigned char *data, size_t len, un
                 r->kv[i].s = D.arena + D.soff[pend[i].sval];
         }
         D.nrec++;
+        if (cb->offset)
+            *cb->offset = at;
         if (cb->record && cb->record(cb->opaque, r) < 0) {
             D.nrec--;
             body = false;       /* the consumer's error: not lenient */
@@ -844,7 +846,7 @@ int trace_bin_to_text(const char *name, const unsigned char *data, size_t len, u
         if (!b.p)
             b.cap = 0;
     }
-    struct tbin_decode_cb cb = { tx_header, tx_record, &b };
+    struct tbin_decode_cb cb = { tx_header, tx_record, &b, NULL };
     int rc = trace_bin_decode(name, data, len, flags, &cb, NULL, err, errlen);
     if (rc < 0 || !b.p) {
         free(b.p);
@@ -897,4 +899,28 @@ int trace_bin_slurp(const char *path, unsigned char **data, size_t *len, char *e
     *data = p;
     *len = have;
     return 0;
+}
+
+struct find_off {
+    uint64_t want, seen;
+    size_t at, found;
+};
+
+static int find_rec(void *opaque, const struct trace_rec *r)
+{
+    (void)r;
+    struct find_off *f = opaque;
+    if (f->seen++ == f->want) {
+        f->found = f->at;
+        return -1;              /* stop */
+    }
+    return 0;
+}
+
+size_t trace_bin_event_offset(const unsigned char *data, size_t len, uint64_t index)
+{
+    struct find_off f = { index, 0, 0, 0 };
+    struct tbin_decode_cb cb = { NULL, find_rec, &f, &f.at };
+    trace_bin_decode("", data, len, TBIN_LENIENT, &cb, NULL, NULL, 0);
+    return f.found;
 }

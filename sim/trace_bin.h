@@ -66,7 +66,13 @@ struct tbin_decode_cb {
     /* one event; strings live until the decoder returns */
     int (*record)(void *opaque, const struct trace_rec *r);
     void *opaque;
+    /* when not NULL: set to the byte offset of each event before it is delivered */
+    size_t *offset;
 };
+
+/* The byte offset of event INDEX (0-based) of a binary trace held in memory;
+ * 0 if the file has no such event. */
+size_t trace_bin_event_offset(const unsigned char *data, size_t len, uint64_t index);
 
 /* Decodes a whole binary trace held in memory.  Returns 0 (all of it, the
  * trailer checked), 1 (TBIN_LENIENT: stopped at an error; err says where,

@@ -1484,6 +1484,32 @@ static struct trace *open_text(const char *name, char *text, size_t len, unsigne
     return tr;
 }
 
+/* A message about the JSON Lines text of a binary trace ("NAME:LINE[:COL]:
+ * what") rewritten to name the byte where the event is in the binary file
+ * ("NAME: byte N (event K): what"). */
+static void relocate_err(const char *name, const unsigned char *data, size_t len, char *err, size_t errlen)
+{
+    size_t nl = strlen(name);
+    if (!errlen || strncmp(err, name, nl) != 0 || err[nl] != ':' || err[nl + 1] < '0' || err[nl + 1] > '9')
+        return;
+    char *p = err + nl + 1;
+    unsigned long long line = strtoull(p, &p, 10);
+    if (*p == ':' && p[1] >= '0' && p[1] <= '9')
+        strtoull(p + 1, &p, 10);
+    if (*p != ':' || line == 0)
+        return;
+    const char *what = p + 1;
+    while (*what == ' ')
+        what++;
+    char msg[1024];
+    if (line == 1)
+        snprintf(msg, sizeof msg, "%s: the header: %s", name, what);
+    else
+        snprintf(msg, sizeof msg, "%s: byte %zu (event %llu): %s", name,
+                 trace_bin_event_offset(data, len, line - 2), line - 2, what);
+    snprintf(err, errlen, "%s", msg);
+}
+
 /* A binary trace (sim/trace_bin.c) held in memory: decoded to its JSON Lines
  * text, which is then loaded as it would be from a .jsonl file. */
 static struct trace *open_binary(const char *name, const unsigned char *data, size_t len, unsigned flags,
@@ -1502,6 +1528,10 @@ static struct trace *open_binary(const char *name, const unsigned char *data, si
     if (tr && rc > 0 && !tr->lenient_stopped) {
         tr->lenient_stopped = true;
         snprintf(tr->warning, sizeof tr->warning, "%s", warning);
+    } else if (tr && tr->lenient_stopped) {
+        relocate_err(name, data, len, tr->warning, sizeof tr->warning);
+    } else if (!tr) {
+        relocate_err(name, data, len, err, errlen);
     }
     return tr;
 }

@@ -469,3 +469,85 @@ Test(trace_bin, convert_refuses_a_truncated_trace)
     snprintf(out, sizeof out, "%s.vcd", path);
     unlink(out);
 }
+
+/* An event the binary form carries but the reader refuses (a `line` without
+ * its dst) is reported at its byte in the binary file. */
+Test(trace_bin, semantic_errors_name_the_byte)
+{
+    struct bb b;
+    start(&b, 1);
+    var(&b, TBIN_OP_EV_NEW);
+    str(&b, "mark");
+    var(&b, 0);
+    var(&b, 0);
+    size_t at = b.n;
+    var(&b, TBIN_OP_EV_NEW);
+    str(&b, "line");
+    var(&b, 5);
+    var(&b, 1);
+    var(&b, 1);                     /* new key, string */
+    str(&b, "src");
+    var(&b, 0);
+    str(&b, "dev");
+    /* no trailer: only the lenient reader gets as far as the event */
+    struct trace *tr = trace_open_mem("h.itb", (const char *)b.d, b.n, TRACE_LENIENT, err, sizeof err);
+    cr_assert_not_null(tr, "%s", err);
+    cr_assert(tr->lenient_stopped);
+    cr_assert_eq(tr->n, 1);
+    char want[4200];
+    snprintf(want, sizeof want, "h.itb: byte %zu (event 1): ", at);
+    cr_assert(strncmp(tr->warning, want, strlen(want)) == 0, "wanted \"%s...\", got: %s", want, tr->warning);
+    cr_assert(strstr(tr->warning, "dst") != NULL, "%s", tr->warning);
+    trace_close(tr);
+
+    /* a whole file from the writer: the strict reader says the same */
+    char path[4096];
+    tmp_path(path, sizeof path, "sem.itb");
+    struct trace_bin *tb = trace_bin_open(path, err, sizeof err);
+    cr_assert_not_null(tb);
+    trace_bin_header(tb, "{\"intrsim_trace\":1}");   /* as start() */
+    struct trace_rec r;
+    trace_rec_init(&r, 0, "mark");
+    trace_bin_sink(tb, &r);
+    trace_rec_init(&r, 5, "line");
+    trace_str(&r, "src", "dev");
+    trace_bin_sink(tb, &r);
+    cr_assert_eq(trace_bin_close(tb, true, err, sizeof err), 0);
+    tr = trace_open(path, 0, err, sizeof err);
+    cr_assert_null(tr);
+    snprintf(want, sizeof want, "%s: byte %zu (event 1): ", path, at);
+    cr_assert(strncmp(err, want, strlen(want)) == 0, "wanted \"%s...\", got: %s", want, err);
+    unlink(path);
+}
+
+/* --trace-format overrides the file name; .itb picks the binary form. */
+Test(trace_bin, trace_format_option)
+{
+    char a[4096], bpath[4096], c[4096], cmd[16384];
+    tmp_path(a, sizeof a, "fmt-a.jsonl");
+    tmp_path(bpath, sizeof bpath, "fmt-b.itb");
+    tmp_path(c, sizeof c, "fmt-c.itb");
+    snprintf(cmd, sizeof cmd,
+             "%s run %s/quickstart.json -q --trace %s --trace-format binary && "
+             "%s run %s/quickstart.json -q --trace %s --trace-format jsonl && "
+             "%s run %s/quickstart.json -q --trace %s",
+             INTRSIM_BIN, SCENARIO_DIR, a, INTRSIM_BIN, SCENARIO_DIR, bpath, INTRSIM_BIN, SCENARIO_DIR, c);
+    int rc = system(cmd);
+    cr_assert(WIFEXITED(rc) && WEXITSTATUS(rc) == 0, "%s: %d", cmd, rc);
+    size_t la, lb, lc;
+    unsigned char *da = slurp(a, &la), *db = slurp(bpath, &lb), *dc = slurp(c, &lc);
+    cr_assert(trace_bin_sniff(da, la), "--trace-format binary wrote JSON Lines");
+    cr_assert(!trace_bin_sniff(db, lb), "--trace-format jsonl wrote binary");
+    cr_assert(trace_bin_sniff(dc, lc), "x.itb is not binary");
+    cr_assert(la == lc && memcmp(da, dc, la) == 0);
+    snprintf(cmd, sizeof cmd, "%s run %s/quickstart.json -q --trace-format xml 2>/dev/null", INTRSIM_BIN,
+             SCENARIO_DIR);
+    rc = system(cmd);
+    cr_assert(WIFEXITED(rc) && WEXITSTATUS(rc) == 2);
+    free(da);
+    free(db);
+    free(dc);
+    unlink(a);
+    unlink(bpath);
+    unlink(c);
+}

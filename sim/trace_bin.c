@@ -312,24 +312,24 @@ static uint32_t tb_intern_slow(struct trace_bin *tb, const char *s, bool *fresh,
     return id;
 }
 
-/* A string reference: its id, or 0 followed by the new string's length and bytes. */
-static void tb_strref(struct trace_bin *tb, const char *s, uint64_t bias)
+/* A new string, as a string reference: BIAS (the reference 0, or op 2 for
+ * an event name) or the key's kind, then the length and the bytes. */
+static void tb_newstr(struct trace_bin *tb, uint64_t first, uint32_t id)
 {
-    bool fresh;
-    uint32_t id = tb_intern(tb, s, &fresh);
-    if (!id) {
-        tb->failed = true;
-        return;
-    }
     tb_room(tb, 20);
-    if (fresh) {
-        tb_varint(tb, bias);
-        uint32_t len = tb->slen[id];
-        tb_varint(tb, len);
-        tb_bytes(tb, tb->arena + tb->soff[id], len);
-    } else {
-        tb_varint(tb, id + bias);
+    tb_varint(tb, first);
+    tb_varint(tb, tb->slen[id]);
+    tb_bytes(tb, tb->arena + tb->soff[id], tb->slen[id]);
+}
+
+static inline unsigned char *put_var(unsigned char *p, uint64_t v)
+{
+    while (v >= 0x80) {
+        *p++ = (unsigned char)(v | 0x80);
+        v >>= 7;
     }
+    *p++ = (unsigned char)v;
+    return p;
 }
 
 struct trace_bin *trace_bin_open(const char *path, char *err, unsigned errlen)
@@ -387,51 +387,78 @@ void trace_bin_sink(void *opaque, const struct trace_rec *r)
     struct trace_bin *tb = opaque;
     if (!tb->header_done)
         trace_bin_header(tb, "{\"intrsim_trace\":1}");
-    tb_room(tb, 64);
+    unsigned n = r->n <= TRACE_MAX_FIELDS ? r->n : TRACE_MAX_FIELDS;
+    /* room for the whole record but new strings: sync 31, name 10, dt 10,
+     * count 1, 20 a field.  The bytes go through a local pointer (stores
+     * through unsigned char * could alias tb->nbuf); a new string writes
+     * through tb_newstr and the room is taken again. */
+    const size_t need = 64 + 20 * (size_t)n;
+    bool fresh;
+    tb_room(tb, need);
+    unsigned char *p = tb->buf + tb->nbuf;
     if (tb->since_sync >= TBIN_SYNC_EVERY || r->t < tb->last_t) {
         /* sync: events so far, strings so far, the time deltas start from */
-        tb_varint(tb, TBIN_OP_SYNC);
-        tb_varint(tb, tb->nrec);
-        tb_varint(tb, tb->nstr);
-        tb_varint(tb, r->t < tb->last_t ? r->t : tb->last_t);
+        p = put_var(p, TBIN_OP_SYNC);
+        p = put_var(p, tb->nrec);
+        p = put_var(p, tb->nstr);
+        p = put_var(p, r->t < tb->last_t ? r->t : tb->last_t);
         if (r->t < tb->last_t)
             tb->last_t = r->t;
         tb->since_sync = 0;
     }
-    tb_strref(tb, r->ev, TBIN_OP_EV_BASE);
-    tb_room(tb, 20);
-    tb_varint(tb, r->t - tb->last_t);
+    uint32_t id = tb_intern(tb, r->ev, &fresh);
+    if (!id)
+        goto oom;
+    if (fresh) {
+        tb->nbuf = (size_t)(p - tb->buf);
+        tb_newstr(tb, TBIN_OP_EV_NEW, id);
+        tb_room(tb, need);
+        p = tb->buf + tb->nbuf;
+    } else {
+        p = put_var(p, (uint64_t)id + TBIN_OP_EV_BASE);
+    }
+    p = put_var(p, r->t - tb->last_t);
     tb->last_t = r->t;
-    unsigned n = r->n <= TRACE_MAX_FIELDS ? r->n : TRACE_MAX_FIELDS;
-    tb_varint(tb, n);
+    *p++ = (unsigned char)n;
     for (unsigned i = 0; i < n; i++) {
         const struct trace_kv *kv = &r->kv[i];
         unsigned kind = kv->kind == TRACE_V_INT ? TBIN_K_INT
                         : kv->kind == TRACE_V_STR ? TBIN_K_STR
                         : kv->i ? TBIN_K_TRUE : TBIN_K_FALSE;
-        bool fresh;
-        uint32_t id = tb_intern(tb, kv->key, &fresh);
-        if (!id) {
-            tb->failed = true;
-            return;
-        }
-        tb_room(tb, 20);
+        id = tb_intern(tb, kv->key, &fresh);
+        if (!id)
+            goto oom;
         if (fresh) {
-            tb_varint(tb, kind);
-            tb_varint(tb, tb->slen[id]);
-            tb_bytes(tb, tb->arena + tb->soff[id], tb->slen[id]);
+            tb->nbuf = (size_t)(p - tb->buf);
+            tb_newstr(tb, kind, id);
+            tb_room(tb, need);
+            p = tb->buf + tb->nbuf;
         } else {
-            tb_varint(tb, (uint64_t)id << 2 | kind);
+            p = put_var(p, (uint64_t)id << 2 | kind);
         }
         if (kind == TBIN_K_INT) {
-            tb_room(tb, 10);
-            tb_varint(tb, ((uint64_t)kv->i << 1) ^ (uint64_t)(kv->i >> 63));
+            p = put_var(p, ((uint64_t)kv->i << 1) ^ (uint64_t)(kv->i >> 63));
         } else if (kind == TBIN_K_STR) {
-            tb_strref(tb, kv->s ? kv->s : "", 0);
+            id = tb_intern(tb, kv->s ? kv->s : "", &fresh);
+            if (!id)
+                goto oom;
+            if (fresh) {
+                tb->nbuf = (size_t)(p - tb->buf);
+                tb_newstr(tb, 0, id);
+                tb_room(tb, need);
+                p = tb->buf + tb->nbuf;
+            } else {
+                p = put_var(p, id);
+            }
         }
     }
+    tb->nbuf = (size_t)(p - tb->buf);
     tb->nrec++;
     tb->since_sync++;
+    return;
+oom:
+    tb->nbuf = (size_t)(p - tb->buf);
+    tb->failed = true;
 }
 
 uint64_t trace_bin_records(const struct trace_bin *tb)

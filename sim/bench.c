@@ -1,7 +1,11 @@
 /* bench.c - `intrsim bench [SCENARIO...]`: runs each workload with the trace
- * off and with the JSON Lines trace written to a scratch file, and reports
+ * off, with the JSON Lines trace and with the binary trace written to a
+ * scratch file, and reports
  * host time per interrupt, simulated cycles per host second, events per
  * second and peak memory.
+ *
+ * Trace modes: off, jsonl (the JSON Lines writer) and binary (the .itb
+ * writer, sim/trace_bin.c).
  *
  * Host time is read here only (CLOCK_MONOTONIC around sim_machine_run and
  * the end-of-run checks); nothing of it reaches the simulation or the trace.
@@ -29,24 +33,27 @@
 #include "machine.h"
 #include "run.h"
 #include "summary.h"
+#include "trace_bin.h"
 
 #define BENCH_DEFAULT_DIR "scenarios/bench"
 #define BENCH_MAX_FILES   256
 
 static const char bench_usage[] =
-    "usage: intrsim bench [SCENARIO.json...] [--json] [--repeat N] [--trace off|on|both]\n"
-    "                     [--dir DIR]\n"
+    "usage: intrsim bench [SCENARIO.json...] [--json] [--repeat N]\n"
+    "                     [--trace off|jsonl|binary|all|MODE,MODE...] [--dir DIR]\n"
     "\n"
     "Runs each benchmark scenario (default: every DIR/*.json, DIR being\n"
-    "scenarios/bench) with the trace off and with the JSON Lines trace written\n"
-    "to a scratch file in $TMPDIR (or /tmp) that is removed afterwards, each\n"
-    "workload in its own process, and prints per workload: interrupts taken\n"
-    "(irq_enter), simulated cycles, host ns per interrupt, simulated cycles per\n"
-    "host second, engine events per second, peak RSS and RSS per CPU.\n"
+    "scenarios/bench) with the trace off, with the JSON Lines trace and with\n"
+    "the binary trace (.itb) written to a scratch file in $TMPDIR (or /tmp)\n"
+    "that is removed afterwards, each workload in its own process, and prints\n"
+    "per workload: interrupts taken (irq_enter), simulated cycles, host ns per\n"
+    "interrupt, trace bytes per interrupt, simulated cycles per host second,\n"
+    "engine events per second, peak RSS and RSS per CPU.\n"
     "\n"
     "  --json        one JSON object per workload and trace mode, one per line\n"
     "  --repeat N    run each N times and report the best (fastest) run (default 3)\n"
-    "  --trace MODE  off, on or both (default both)\n"
+    "  --trace MODES off, jsonl, binary, or all (default); a comma-separated list\n"
+    "                picks several (off,binary).  on = jsonl, both = off,jsonl\n"
     "  --dir DIR     where the default workloads are (default scenarios/bench)\n"
     "\n"
     "Exit status: 0 every run finished and its expectations held; 1 one did not;\n"
@@ -93,12 +100,15 @@ static uint64_t now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static void trace_path(char *buf, size_t len)
+enum { BENCH_OFF, BENCH_JSONL, BENCH_BINARY, BENCH_MODES };
+static const char *const mode_name[BENCH_MODES] = { "off", "jsonl", "binary" };
+
+static void trace_path(char *buf, size_t len, int mode)
 {
     const char *dir = getenv("TMPDIR");
     if (!dir || !*dir)
         dir = "/tmp";
-    snprintf(buf, len, "%s/intrsim-bench-%ld.jsonl", dir, (long)getpid());
+    snprintf(buf, len, "%s/intrsim-bench-%ld.%s", dir, (long)getpid(), mode == BENCH_BINARY ? "itb" : "jsonl");
 }
 
 /* run.measure_from: where the timed window opens.  An engine event at that
@@ -126,13 +136,15 @@ static void window_open(void *opaque, uint64_t arg)
 }
 
 /* One run of a loaded scenario: the same observers as `intrsim run`. */
-static int bench_once(const struct scenario *scn, bool trace, struct bench_result *r, uint64_t *ns)
+static int bench_once(const struct scenario *scn, int mode, struct bench_result *r, uint64_t *ns)
 {
     char err[SCN_ERR_MAX];
     struct sim_machine *m = calloc(1, sizeof(*m));
     struct expect_state *x = calloc(1, sizeof(*x));
     struct summary *sum = calloc(1, sizeof(*sum));
     struct trace_file *tf = calloc(1, sizeof(*tf));
+    struct trace_bin *tb = NULL;
+    bool trace = mode == BENCH_JSONL;
     int rc = SIM_EXIT_USAGE;
     if (!m || !x || !sum || !tf) {
         snprintf(r->err, sizeof r->err, "out of memory");
@@ -146,9 +158,20 @@ static int bench_once(const struct scenario *scn, bool trace, struct bench_resul
         snprintf(r->err, sizeof r->err, "out of memory");
         goto out_machine;
     }
+    if (mode == BENCH_BINARY) {
+        char path[4096];
+        trace_path(path, sizeof path, mode);
+        tb = trace_bin_open(path, err, sizeof err);
+        if (!tb) {
+            snprintf(r->err, sizeof r->err, "%s", err);
+            goto out_machine;
+        }
+        trace_bin_header(tb, "{\"intrsim_trace\":1,\"bench\":true}");
+        trace_bus_add(&m->bus, trace_bin_sink, tb);
+    }
     if (trace) {
         char path[4096];
-        trace_path(path, sizeof path);
+        trace_path(path, sizeof path, mode);
         if (trace_file_open(tf, path, err, sizeof err) != 0) {
             snprintf(r->err, sizeof r->err, "%s", err);
             goto out_machine;
@@ -173,6 +196,11 @@ static int bench_once(const struct scenario *scn, bool trace, struct bench_resul
         tbytes = ftell(tf->f);
         trace_file_close(tf, false, err, sizeof err); /* removes the scratch file */
     }
+    if (tb) {
+        tbytes = (long)trace_bin_bytes(tb);
+        trace_bin_close(tb, false, err, sizeof err); /* removes the scratch file */
+        tb = NULL;
+    }
     *ns = now_ns() - win.t0_ns;
 
     r->cpus = m->ncpus;
@@ -188,6 +216,8 @@ static int bench_once(const struct scenario *scn, bool trace, struct bench_resul
 out_machine:
     if (tf->f)
         trace_file_close(tf, false, err, sizeof err);
+    if (tb)
+        trace_bin_close(tb, false, err, sizeof err);
     summary_free(sum);
     expect_free(x);
     sim_machine_free(m);
@@ -199,7 +229,7 @@ out:
     return rc;
 }
 
-static void bench_child(const char *file, bool trace, unsigned repeat, struct bench_result *r)
+static void bench_child(const char *file, int trace, unsigned repeat, struct bench_result *r)
 {
     char err[SCN_ERR_MAX];
     struct scenario *scn = calloc(1, sizeof(*scn));
@@ -242,7 +272,7 @@ static void bench_child(const char *file, bool trace, unsigned repeat, struct be
 }
 
 /* Runs one workload in a child process; its peak RSS is the child's. */
-static int bench_fork(const char *file, bool trace, unsigned repeat, struct bench_result *r)
+static int bench_fork(const char *file, int trace, unsigned repeat, struct bench_result *r)
 {
     int fd[2];
     memset(r, 0, sizeof(*r));
@@ -351,6 +381,11 @@ static double ns_per_irq(const struct bench_result *r)
     return r->interrupts ? (double)r->host_ns / (double)r->interrupts : 0;
 }
 
+static double bytes_per_irq(const struct bench_result *r)
+{
+    return r->interrupts ? (double)r->trace_bytes / (double)r->interrupts : 0;
+}
+
 static long rss_per_cpu(const struct bench_result *r)
 {
     long d = r->peak_rss_kb - r->base_rss_kb;
@@ -372,14 +407,14 @@ static void json_str(FILE *o, const char *s)
     fputc('"', o);
 }
 
-static void print_json(FILE *o, const char *file, bool trace, unsigned repeat, const struct bench_result *r)
+static void print_json(FILE *o, const char *file, int mode, unsigned repeat, const struct bench_result *r)
 {
     double tgt = target_for(r->name);
     fputs("{\"name\":", o);
     json_str(o, r->name[0] ? r->name : file);
     fputs(",\"file\":", o);
     json_str(o, file);
-    fprintf(o, ",\"trace\":\"%s\",\"ok\":%s", trace ? "jsonl" : "off", r->status == SIM_EXIT_OK ? "true" : "false");
+    fprintf(o, ",\"trace\":\"%s\",\"ok\":%s", mode_name[mode], r->status == SIM_EXIT_OK ? "true" : "false");
     if (r->err[0]) {
         fputs(",\"error\":", o);
         json_str(o, r->err);
@@ -388,32 +423,36 @@ static void print_json(FILE *o, const char *file, bool trace, unsigned repeat, c
             ",\"repeat\":%u,\"cpus\":%u,\"interrupts\":%" PRIu64 ",\"sim_cycles\":%" PRIu64
             ",\"host_ns\":%" PRIu64 ",\"host_ns_per_interrupt\":%.1f,\"sim_cycles_per_host_s\":%.0f"
             ",\"events\":%" PRIu64 ",\"events_per_s\":%.0f,\"trace_records\":%" PRIu64
-            ",\"trace_records_per_s\":%.0f,\"trace_bytes\":%" PRIu64 ",\"peak_rss_kb\":%ld"
+            ",\"trace_records_per_s\":%.0f,\"trace_bytes\":%" PRIu64 ",\"trace_bytes_per_interrupt\":%.1f"
+            ",\"peak_rss_kb\":%ld"
             ",\"rss_per_cpu_kb\":%ld",
             repeat, r->cpus, r->interrupts, r->sim_cycles, r->host_ns, ns_per_irq(r),
             per_sec(r->sim_cycles, r->host_ns), r->events, per_sec(r->events, r->host_ns), r->records,
-            per_sec(r->records, r->host_ns), r->trace_bytes, r->peak_rss_kb, rss_per_cpu(r));
+            per_sec(r->records, r->host_ns), r->trace_bytes, bytes_per_irq(r), r->peak_rss_kb, rss_per_cpu(r));
     if (tgt > 0)
         fprintf(o, ",\"target_ns_per_interrupt\":%.0f,\"target_met\":%s", tgt,
-                !trace && ns_per_irq(r) <= tgt ? "true" : "false");
+                mode == BENCH_OFF && ns_per_irq(r) <= tgt ? "true" : "false");
     fputs("}\n", o);
 }
 
 static void print_header(FILE *o)
 {
-    fprintf(o, "%-26s %-5s %4s %10s %12s %9s %7s %14s %12s %10s %9s\n", "workload", "trace", "cpus",
-            "interrupts", "sim cycles", "ns/irq", "target", "sim cycles/s", "events/s", "peak RSS", "RSS/CPU");
+    fprintf(o, "%-26s %-6s %4s %10s %12s %9s %7s %7s %14s %12s %10s %9s\n", "workload", "trace", "cpus",
+            "interrupts", "sim cycles", "ns/irq", "target", "B/irq", "sim cycles/s", "events/s", "peak RSS",
+            "RSS/CPU");
 }
 
-static void print_row(FILE *o, const char *file, bool trace, const struct bench_result *r)
+static void print_row(FILE *o, const char *file, int mode, const struct bench_result *r)
 {
     double tgt = target_for(r->name);
-    char tg[16] = "-";
-    if (tgt > 0 && !trace)
+    char tg[16] = "-", bpi[16] = "-";
+    if (mode != BENCH_OFF)
+        snprintf(bpi, sizeof bpi, "%.1f", bytes_per_irq(r));
+    if (tgt > 0 && mode == BENCH_OFF)
         snprintf(tg, sizeof tg, "%.0f%s", tgt, ns_per_irq(r) <= tgt ? "" : "!");
-    fprintf(o, "%-26s %-5s %4u %10" PRIu64 " %12" PRIu64 " %9.1f %7s %14.3g %12.3g %8ldkB %7ldkB%s\n",
-            r->name[0] ? r->name : file, trace ? "jsonl" : "off", r->cpus, r->interrupts, r->sim_cycles,
-            ns_per_irq(r), tg, per_sec(r->sim_cycles, r->host_ns), per_sec(r->events, r->host_ns),
+    fprintf(o, "%-26s %-6s %4u %10" PRIu64 " %12" PRIu64 " %9.1f %7s %7s %14.3g %12.3g %8ldkB %7ldkB%s\n",
+            r->name[0] ? r->name : file, mode_name[mode], r->cpus, r->interrupts, r->sim_cycles,
+            ns_per_irq(r), tg, bpi, per_sec(r->sim_cycles, r->host_ns), per_sec(r->events, r->host_ns),
             r->peak_rss_kb, rss_per_cpu(r), r->status == SIM_EXIT_OK ? "" : "  FAILED");
 }
 
@@ -426,7 +465,7 @@ static int bench_bad_usage(const char *what, const char *arg)
 
 int sim_bench_main(int argc, char **argv)
 {
-    bool json = false, mode_off = true, mode_on = true;
+    bool json = false, modes[BENCH_MODES] = { true, true, true };
     unsigned repeat = 3;
     const char *dir = BENCH_DEFAULT_DIR;
     char *files[BENCH_MAX_FILES];
@@ -453,15 +492,29 @@ int sim_bench_main(int argc, char **argv)
             repeat = (unsigned)v;
         } else if (!strcmp(a, "--trace")) {
             if (++i >= argc)
-                return bench_bad_usage("--trace needs off, on or both", NULL);
-            if (!strcmp(argv[i], "off"))
-                mode_off = true, mode_on = false;
-            else if (!strcmp(argv[i], "on"))
-                mode_off = false, mode_on = true;
-            else if (!strcmp(argv[i], "both"))
-                mode_off = mode_on = true;
-            else
-                return bench_bad_usage("--trace needs off, on or both, got", argv[i]);
+                return bench_bad_usage("--trace needs off, jsonl, binary or all", NULL);
+            memset(modes, 0, sizeof modes);
+            char list[256];
+            snprintf(list, sizeof list, "%s", argv[i]);
+            char *save = NULL;
+            bool any = false;
+            for (char *w = strtok_r(list, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+                if (!strcmp(w, "off"))
+                    modes[BENCH_OFF] = true;
+                else if (!strcmp(w, "jsonl") || !strcmp(w, "on"))
+                    modes[BENCH_JSONL] = true;
+                else if (!strcmp(w, "binary"))
+                    modes[BENCH_BINARY] = true;
+                else if (!strcmp(w, "both"))
+                    modes[BENCH_OFF] = modes[BENCH_JSONL] = true;
+                else if (!strcmp(w, "all"))
+                    modes[BENCH_OFF] = modes[BENCH_JSONL] = modes[BENCH_BINARY] = true;
+                else
+                    return bench_bad_usage("--trace needs off, jsonl, binary or all, got", argv[i]);
+                any = true;
+            }
+            if (!any)
+                return bench_bad_usage("--trace needs off, jsonl, binary or all, got", argv[i]);
         } else if (!strcmp(a, "--dir")) {
             if (++i >= argc)
                 return bench_bad_usage("--dir needs a directory", NULL);
@@ -488,9 +541,8 @@ int sim_bench_main(int argc, char **argv)
         print_header(stdout);
     }
     for (unsigned f = 0; f < nfiles; f++) {
-        for (int t = 0; t < 2; t++) {
-            bool trace = t == 1;
-            if ((trace && !mode_on) || (!trace && !mode_off))
+        for (int trace = 0; trace < BENCH_MODES; trace++) {
+            if (!modes[trace])
                 continue;
             struct bench_result r;
             bench_fork(files[f], trace, repeat, &r);
@@ -513,7 +565,8 @@ int sim_bench_main(int argc, char **argv)
     }
     if (!json)
         printf("\ntarget: issue 7 (10x QEMU TCG), trace off; \"!\" marks a target not met.\n"
-               "RSS/CPU: (peak RSS - RSS after loading the scenario) / CPUs.\n");
+               "B/irq: trace file bytes per interrupt.  RSS/CPU: (peak RSS - RSS after loading\n"
+               "the scenario) / CPUs.\n");
     for (unsigned k = 0; k < nalloc; k++)
         free(files[k]);
     return worst;

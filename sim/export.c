@@ -850,7 +850,7 @@ oom:
 static const char export_usage[] =
     "usage: intrsim export TRACE --to perfetto|vcd -o OUT [--lenient] [--quiet]\n"
     "\n"
-    "Converts an intrsim trace (JSON Lines) for other viewers:\n"
+    "Converts an intrsim trace (JSON Lines, or the binary form .itb) for other viewers:\n"
     "  perfetto  Chrome trace JSON for ui.perfetto.dev or chrome://tracing: a track\n"
     "            per CPU with nested slices for interrupts, top halves and bottom\n"
     "            halves, EOIs and other events as instants, flows from the device\n"
@@ -862,7 +862,7 @@ static const char export_usage[] =
     "            timescale follows the trace's clock_hz\n"
     "\n"
     "OUT is written as OUT.partial and renamed when complete.\n"
-    "  --lenient  read a damaged trace up to its first bad line\n"
+    "  --lenient  read a damaged trace up to its first bad line (or byte)\n"
     "  --quiet    no summary line\n"
     "exit status: 0 written; 2 bad usage, a bad trace or a write error.\n";
 

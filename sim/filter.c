@@ -35,11 +35,11 @@ static bool kv_match(const struct scn_filter_kv *want, const struct trace_rec *r
 void sim_filter_subscribe(const struct scn_filter *f, struct trace_bus *b, int sink)
 {
     if (f->ev[0]) {
-        trace_bus_subscribe(b, sink, (enum trace_ev)f->ev_id);
+        trace_bus_subscribe(b, sink, (enum trace_ev_id)f->ev_id);
         return;
     }
     for (int id = 0; id < TEV_COUNT; id++)
-        trace_bus_subscribe(b, sink, (enum trace_ev)id);
+        trace_bus_subscribe(b, sink, (enum trace_ev_id)id);
 }
 
 bool sim_filter_match(const struct scn_filter *f, const struct trace_rec *r)

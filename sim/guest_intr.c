@@ -551,7 +551,7 @@ void hal_trace(const struct hal_trace *t)
     if (ev < 0)
         return;
     hal_trace_effects(m, cpu, t);
-    if (!trace_begin(&m->bus, &r, m->eng.now, (enum trace_ev)ev))
+    if (!trace_begin(&m->bus, &r, m->eng.now, (enum trace_ev_id)ev))
         return;
     trace_int(&r, "cpu", cpu->index);
     switch (t->kind) {

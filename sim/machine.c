@@ -136,7 +136,7 @@ void sim_machine_violation(struct sim_machine *m, const char *invariant, const c
     trace_emit(&m->bus, &r);
 }
 
-void sim_machine_trace_irq(struct sim_machine *m, struct sim_cpu *cpu, enum trace_ev ev, int vector)
+void sim_machine_trace_irq(struct sim_machine *m, struct sim_cpu *cpu, enum trace_ev_id ev, int vector)
 {
     struct trace_rec r;
     if (trace_begin(&m->bus, &r, m->eng.now, ev)) {
@@ -157,7 +157,7 @@ static void pic_observer(void *opaque, const struct pic8259_event *ev)
 {
     struct sim_machine *m = opaque;
     struct trace_rec r;
-    enum trace_ev name;
+    enum trace_ev_id name;
     switch (ev->kind) {
     case PIC8259_EV_IRR: name = TEV_pic_irr; break;
     case PIC8259_EV_ISR: name = TEV_pic_isr; break;

@@ -206,7 +206,7 @@ void sim_machine_mmio_write(struct sim_machine *m, struct sim_cpu *cpu, uint64_t
 void sim_machine_port_write(struct sim_machine *m, uint16_t port, unsigned size, uint32_t v);
 
 void sim_machine_violation(struct sim_machine *m, const char *invariant, const char *detail);
-void sim_machine_trace_irq(struct sim_machine *m, struct sim_cpu *cpu, enum trace_ev ev, int vector);
+void sim_machine_trace_irq(struct sim_machine *m, struct sim_cpu *cpu, enum trace_ev_id ev, int vector);
 
 /* Reads a final-state path like "pic.master.isr" or "cpu0.if".  Returns 0
  * and the value, or -1 when the path names nothing in this machine. */

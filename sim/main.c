@@ -8,19 +8,25 @@
 #include "explore.h"
 #include "export.h"
 #include "run.h"
+#include "trace_bin.h"
 
 static const char usage[] =
-    "usage: intrsim run SCENARIO.json [--trace FILE] [--seed N] [--until CYCLES] [--quiet]\n"
+    "usage: intrsim run SCENARIO.json [--trace FILE] [--trace-format jsonl|binary] [--seed N]\n"
+    "                   [--until CYCLES] [--quiet]\n"
     "       intrsim check SCENARIO.json\n"
     "       intrsim export TRACE --to perfetto|vcd -o OUT\n"
+    "       intrsim convert TRACE -o OUT [--to jsonl|binary]\n"
     "       intrsim explore SCENARIO.json --seeds A..B [--shard K/N] [--report FILE]\n"
     "       intrsim explore --merge REPORT...\n"
-    "       intrsim bench [SCENARIO...] [--json] [--repeat N] [--trace off|on|both]\n"
+    "       intrsim bench [SCENARIO...] [--json] [--repeat N] [--trace off|jsonl|binary|all]\n"
     "       intrsim --help | --version\n"
     "\n"
-    "run     simulate the scenario, print a summary, write the trace (JSON Lines)\n"
+    "run     simulate the scenario, print a summary, write the trace (JSON Lines;\n"
+    "        the binary form when FILE ends in .itb or with --trace-format binary)\n"
     "check   validate the scenario only\n"
     "export  convert a trace: Chrome trace JSON for Perfetto, or VCD for GTKWave\n"
+    "convert a trace from the binary form to JSON Lines or back (by OUT's name:\n"
+    "        .itb is binary)\n"
     "explore run a scenario under every seed of a range, with its timing jitter,\n"
     "        and report each failing seed with the command that reproduces it\n"
     "bench   time workloads (default scenarios/bench/*.json): host ns per interrupt,\n"
@@ -64,6 +70,8 @@ int main(int argc, char **argv)
     }
     if (!strcmp(argv[1], "export"))
         return sim_export_main(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "convert"))
+        return sim_convert_main(argc - 1, argv + 1);
     if (!strcmp(argv[1], "explore"))
         return sim_explore_main(argc - 1, argv + 1);
     if (!strcmp(argv[1], "bench"))
@@ -91,6 +99,15 @@ int main(int argc, char **argv)
             if (++i >= argc)
                 return bad_usage("--trace needs a file", NULL);
             o.trace = argv[i];
+        } else if (!o.check_only && !strcmp(a, "--trace-format")) {
+            if (++i >= argc)
+                return bad_usage("--trace-format needs jsonl or binary", NULL);
+            if (!strcmp(argv[i], "jsonl"))
+                o.trace_format = SIM_TRACE_JSONL;
+            else if (!strcmp(argv[i], "binary"))
+                o.trace_format = SIM_TRACE_BINARY;
+            else
+                return bad_usage("--trace-format needs jsonl or binary, got", argv[i]);
         } else if (!o.check_only && !strcmp(a, "--seed")) {
             if (++i >= argc || parse_u64(argv[i], &o.seed) != 0)
                 return bad_usage("--seed needs an unsigned integer", NULL);

@@ -43,7 +43,7 @@
 
 /* ---- tracing --------------------------------------------------------------- */
 
-static void pci_trace_msi(struct sim_pci_fn *f, enum trace_ev ev, unsigned vector, const char *reason)
+static void pci_trace_msi(struct sim_pci_fn *f, enum trace_ev_id ev, unsigned vector, const char *reason)
 {
     struct sim_machine *m = f->m;
     struct trace_rec r;

@@ -9,6 +9,7 @@
 #include "expect.h"
 #include "machine.h"
 #include "summary.h"
+#include "trace_bin.h"
 
 static char *trace_header(const struct scenario *s)
 {
@@ -59,6 +60,7 @@ struct run_ctx {
     struct scenario scn;
     struct sim_machine m;
     struct trace_file tf;
+    struct trace_bin *tb;     /* the binary form instead of tf */
     struct expect_state x;
     struct summary sum;
 };
@@ -75,7 +77,19 @@ static int run_loaded(struct run_ctx *c, const struct sim_run_opts *o)
         fprintf(o->err, "intrsim: out of memory\n");
         return SIM_EXIT_USAGE;
     }
-    if (o->trace) {
+    bool binary = o->trace_format == SIM_TRACE_BINARY ||
+                  (o->trace_format == SIM_TRACE_AUTO && o->trace && trace_bin_path(o->trace));
+    if (o->trace && binary) {
+        c->tb = trace_bin_open(o->trace, err, sizeof err);
+        if (!c->tb) {
+            fprintf(o->err, "intrsim: %s\n", err);
+            return SIM_EXIT_USAGE;
+        }
+        char *hdr = trace_header(&c->scn);
+        trace_bin_header(c->tb, hdr ? hdr : "{\"intrsim_trace\":1}");
+        free(hdr);
+        trace_bus_add(&m->bus, trace_bin_sink, c->tb);
+    } else if (o->trace) {
         if (trace_file_open(&c->tf, o->trace, err, sizeof err) != 0) {
             fprintf(o->err, "intrsim: %s\n", err);
             return SIM_EXIT_USAGE;
@@ -93,13 +107,23 @@ static int run_loaded(struct run_ctx *c, const struct sim_run_opts *o)
     expect_finish(&c->x, m);
     emit_end(m, &c->sum, c->x.failed);
 
-    if (o->trace && trace_file_close(&c->tf, true, err, sizeof err) != 0) {
+    uint64_t brecs = c->tb ? trace_bin_records(c->tb) : 0;
+    if (c->tb) {
+        struct trace_bin *tb = c->tb;
+        c->tb = NULL;
+        if (trace_bin_close(tb, true, err, sizeof err) != 0) {
+            fprintf(o->err, "intrsim: %s\n", err);
+            return SIM_EXIT_USAGE;
+        }
+    } else if (o->trace && trace_file_close(&c->tf, true, err, sizeof err) != 0) {
         fprintf(o->err, "intrsim: %s\n", err);
         return SIM_EXIT_USAGE;
     }
     if (!o->quiet) {
         summary_print(&c->sum, &c->x, o->out);
-        if (o->trace)
+        if (o->trace && binary)
+            fprintf(o->out, "\ntrace: %s (binary, %" PRIu64 " events)\n", o->trace, brecs);
+        else if (o->trace)
             fprintf(o->out, "\ntrace: %s (%" PRIu64 " lines)\n", o->trace, c->tf.lines);
     }
     bool failed = c->x.failed || m->violations || m->check_failures;
@@ -147,6 +171,8 @@ int sim_run(const struct sim_run_opts *o)
         rc = run_loaded(c, o);
         if (c->tf.f)
             trace_file_close(&c->tf, false, err, sizeof err);
+        if (c->tb)
+            trace_bin_close(c->tb, false, err, sizeof err);
         summary_free(&c->sum);
         expect_free(&c->x);
         sim_machine_free(&c->m);

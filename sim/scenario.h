@@ -273,7 +273,7 @@ struct scn_filter_kv {
 };
 struct scn_filter {
     char ev[32];                   /* "" matches any event */
-    unsigned ev_id;                /* enum trace_ev of ev, when ev is not "" */
+    unsigned ev_id;                /* enum trace_ev_id of ev, when ev is not "" */
     unsigned n;
     struct scn_filter_kv kv[SCN_MAX_FILTER];
 };

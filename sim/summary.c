@@ -104,7 +104,7 @@ uint64_t summary_interrupts(const struct summary *s)
 
 void summary_attach(struct summary *s, struct trace_bus *b)
 {
-    static const enum trace_ev wanted[] = { TEV_handler_enter, TEV_handler_exit,
+    static const enum trace_ev_id wanted[] = { TEV_handler_enter, TEV_handler_exit,
                                             TEV_intr_request, TEV_intr_spurious, TEV_intr_stray,
                                             TEV_intr_unhandled, TEV_violation };
     int k = trace_bus_add_quiet(b, summary_observer, s);

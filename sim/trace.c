@@ -18,7 +18,7 @@ int trace_bus_add_quiet(struct trace_bus *b, trace_sink_fn fn, void *opaque)
     return (int)b->nsinks++;
 }
 
-void trace_bus_subscribe(struct trace_bus *b, int sink, enum trace_ev id)
+void trace_bus_subscribe(struct trace_bus *b, int sink, enum trace_ev_id id)
 {
     if (sink >= 0 && (unsigned)sink < b->nsinks && (unsigned)id < TEV_COUNT)
         b->sub[id] |= (uint16_t)(1u << sink);
@@ -28,7 +28,7 @@ int trace_bus_add(struct trace_bus *b, trace_sink_fn fn, void *opaque)
 {
     int k = trace_bus_add_quiet(b, fn, opaque);
     for (int id = 0; id < TEV_COUNT; id++)
-        trace_bus_subscribe(b, k, (enum trace_ev)id);
+        trace_bus_subscribe(b, k, (enum trace_ev_id)id);
     return k;
 }
 

@@ -29,7 +29,7 @@ struct trace_kv {
 
 struct trace_rec {
     uint64_t t;
-    enum trace_ev id;
+    enum trace_ev_id id;
     const char *ev;         /* trace_ev_names[id] */
     unsigned n;
     struct trace_kv kv[TRACE_MAX_FIELDS];
@@ -53,15 +53,15 @@ struct trace_bus {
 int  trace_bus_add(struct trace_bus *b, trace_sink_fn fn, void *opaque);
 /* Adds a sink that sees no event until trace_bus_subscribe(); returns its index. */
 int  trace_bus_add_quiet(struct trace_bus *b, trace_sink_fn fn, void *opaque);
-void trace_bus_subscribe(struct trace_bus *b, int sink, enum trace_ev id);
+void trace_bus_subscribe(struct trace_bus *b, int sink, enum trace_ev_id id);
 void trace_emit(struct trace_bus *b, const struct trace_rec *r);
 
-static inline bool trace_wants(const struct trace_bus *b, enum trace_ev id)
+static inline bool trace_wants(const struct trace_bus *b, enum trace_ev_id id)
 {
     return b && b->sub[id] != 0;
 }
 
-static inline void trace_rec_init(struct trace_rec *r, uint64_t t, enum trace_ev id)
+static inline void trace_rec_init(struct trace_rec *r, uint64_t t, enum trace_ev_id id)
 {
     r->t = t;
     r->id = id;
@@ -72,7 +72,7 @@ static inline void trace_rec_init(struct trace_rec *r, uint64_t t, enum trace_ev
 /* trace_rec_init() when someone observes ID; false (nothing to build) when
  * nobody does. */
 static inline bool trace_begin(const struct trace_bus *b, struct trace_rec *r, uint64_t t,
-                               enum trace_ev id)
+                               enum trace_ev_id id)
 {
     if (!trace_wants(b, id))
         return false;

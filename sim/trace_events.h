@@ -28,7 +28,7 @@
     /* added with CPU hotplug */                                                           \
     X(cpu_offline)
 
-enum trace_ev {
+enum trace_ev_id {
 #define TRACE_EV_ENUM(name) TEV_##name,
     TRACE_EVENTS(TRACE_EV_ENUM)
 #undef TRACE_EV_ENUM

@@ -8,6 +8,7 @@
  */
 #define _GNU_SOURCE
 #include "trace_read.h"
+#include "trace_bin.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -1439,12 +1440,15 @@ static int lenient_stop(struct loader *L)
     return 0;
 }
 
-struct trace *trace_open_mem(const char *name, const char *data, size_t len, unsigned flags, char *err,
-                             size_t errlen)
+/* Loads JSON Lines text held in memory; owns (and keeps, for
+ * trace_event_text()) text, a malloc'd block of len + 1 bytes. */
+static struct trace *open_text(const char *name, char *text, size_t len, unsigned flags, char *err,
+                               size_t errlen)
 {
     struct trace *tr = trace_new(name);
     if (!tr) {
         snprintf(err, errlen, "%s: out of memory", name);
+        free(text);
         return NULL;
     }
     struct loader L;
@@ -1453,14 +1457,8 @@ struct trace *trace_open_mem(const char *name, const char *data, size_t len, uns
     L.flags = flags;
     L.err = err;
     L.errlen = errlen;
-    /* keep a copy for trace_event_text() */
-    tr->blk = malloc(len + 1);
-    if (!tr->blk) {
-        snprintf(err, errlen, "%s: out of memory", name);
-        trace_close(tr);
-        return NULL;
-    }
-    memcpy(tr->blk, data, len);
+    const char *data = text;
+    tr->blk = text;
     tr->blk[len] = 0;
     tr->blk_len = len;
     tr->blk_cap = len + 1;
@@ -1486,6 +1484,150 @@ struct trace *trace_open_mem(const char *name, const char *data, size_t len, uns
     return tr;
 }
 
+/* A message about the JSON Lines text of a binary trace ("NAME:LINE[:COL]:
+ * what") rewritten to name the byte where the event is in the binary file
+ * ("NAME: byte N (event K): what"). */
+static void relocate_err(const char *name, const unsigned char *data, size_t len, char *err, size_t errlen)
+{
+    size_t nl = strlen(name);
+    if (!errlen || strncmp(err, name, nl) != 0 || err[nl] != ':' || err[nl + 1] < '0' || err[nl + 1] > '9')
+        return;
+    char *p = err + nl + 1;
+    unsigned long long line = strtoull(p, &p, 10);
+    if (*p == ':' && p[1] >= '0' && p[1] <= '9')
+        strtoull(p + 1, &p, 10);
+    if (*p != ':' || line == 0)
+        return;
+    const char *what = p + 1;
+    while (*what == ' ')
+        what++;
+    char msg[1024];
+    if (line == 1)
+        snprintf(msg, sizeof msg, "%s: the header: %s", name, what);
+    else
+        snprintf(msg, sizeof msg, "%s: byte %zu (event %llu): %s", name,
+                 trace_bin_event_offset(data, len, line - 2), line - 2, what);
+    snprintf(err, errlen, "%s", msg);
+}
+
+/* A binary trace (sim/trace_bin.c) held in memory: decoded to its JSON Lines
+ * text, which is then loaded as it would be from a .jsonl file. */
+static struct trace *open_binary(const char *name, const unsigned char *data, size_t len, unsigned flags,
+                                 char *err, size_t errlen)
+{
+    char *text = NULL;
+    size_t tlen = 0;
+    int rc = trace_bin_to_text(name, data, len, (flags & TRACE_LENIENT) ? TBIN_LENIENT : 0, &text, &tlen, err,
+                               errlen);
+    if (rc < 0)
+        return NULL;
+    char warning[sizeof ((struct trace *)0)->warning];
+    if (rc > 0)
+        snprintf(warning, sizeof warning, "%s", err);
+    struct trace *tr = open_text(name, text, tlen, flags, err, errlen);
+    if (tr && rc > 0 && !tr->lenient_stopped) {
+        tr->lenient_stopped = true;
+        snprintf(tr->warning, sizeof tr->warning, "%s", warning);
+    } else if (tr && tr->lenient_stopped) {
+        relocate_err(name, data, len, tr->warning, sizeof tr->warning);
+    } else if (!tr) {
+        relocate_err(name, data, len, err, errlen);
+    }
+    return tr;
+}
+
+struct trace *trace_open_mem(const char *name, const char *data, size_t len, unsigned flags, char *err,
+                             size_t errlen)
+{
+    if (trace_bin_sniff(data, len))
+        return open_binary(name, (const unsigned char *)data, len, flags, err, errlen);
+    char *text = malloc(len + 1);
+    if (!text) {
+        snprintf(err, errlen, "%s: out of memory", name);
+        return NULL;
+    }
+    memcpy(text, data, len);
+    return open_text(name, text, len, flags, err, errlen);
+}
+
+static struct trace *open_fd(const char *path, int fd, uint64_t size, unsigned flags, char *err, size_t errlen);
+
+struct tmp_text {
+    FILE *f;
+    uint64_t len;
+};
+
+static int tmp_header(void *opaque, const char *json, size_t len)
+{
+    struct tmp_text *t = opaque;
+    fwrite(json, 1, len, t->f);
+    fputc('\n', t->f);
+    t->len += len + 1;
+    return 0;
+}
+
+static int tmp_record(void *opaque, const struct trace_rec *r)
+{
+    struct tmp_text *t = opaque;
+    char line[TBIN_LINE_MAX];
+    size_t n = trace_bin_format_line(r, line);
+    fwrite(line, 1, n, t->f);
+    t->len += n;
+    return 0;
+}
+
+/* A binary trace file: decoded to its JSON Lines text in an unlinked
+ * temporary file ($TMPDIR, else /tmp), loaded from there like a .jsonl file,
+ * so that only the events' index stays in memory.  Falls back to decoding in
+ * memory when no temporary file can be written. */
+static struct trace *open_binary_file(const char *path, const unsigned char *data, size_t len, unsigned flags,
+                                      char *err, size_t errlen)
+{
+    const char *dir = getenv("TMPDIR");
+    char tmpl[4096];
+    snprintf(tmpl, sizeof tmpl, "%s/intrsim-itb-XXXXXX", dir && *dir ? dir : "/tmp");
+    int fd = mkstemp(tmpl);
+    if (fd < 0)
+        return open_binary(path, data, len, flags, err, errlen);
+    unlink(tmpl);
+    int wfd = dup(fd);
+    FILE *f = wfd >= 0 ? fdopen(wfd, "w") : NULL;
+    if (!f) {
+        if (wfd >= 0)
+            close(wfd);
+        close(fd);
+        return open_binary(path, data, len, flags, err, errlen);
+    }
+    setvbuf(f, NULL, _IOFBF, 1 << 16);
+    struct tmp_text t = { f, 0 };
+    struct tbin_decode_cb cb = { tmp_header, tmp_record, &t, NULL };
+    int rc = trace_bin_decode(path, data, len, (flags & TRACE_LENIENT) ? TBIN_LENIENT : 0, &cb, NULL, err, errlen);
+    bool wrote = !ferror(f);
+    if (fclose(f) != 0)
+        wrote = false;
+    if (rc < 0) {
+        close(fd);
+        return NULL;
+    }
+    if (!wrote || lseek(fd, 0, SEEK_SET) != 0) {
+        close(fd);
+        return open_binary(path, data, len, flags, err, errlen);
+    }
+    char warning[sizeof ((struct trace *)0)->warning];
+    if (rc > 0)
+        snprintf(warning, sizeof warning, "%s", err);
+    struct trace *tr = open_fd(path, fd, t.len, flags, err, errlen);
+    if (tr && rc > 0 && !tr->lenient_stopped) {
+        tr->lenient_stopped = true;
+        snprintf(tr->warning, sizeof tr->warning, "%s", warning);
+    } else if (tr && tr->lenient_stopped) {
+        relocate_err(path, data, len, tr->warning, sizeof tr->warning);
+    } else if (!tr) {
+        relocate_err(path, data, len, err, errlen);
+    }
+    return tr;
+}
+
 struct trace *trace_open(const char *path, unsigned flags, char *err, size_t errlen)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -1499,6 +1641,24 @@ struct trace *trace_open(const char *path, unsigned flags, char *err, size_t err
         close(fd);
         return NULL;
     }
+    unsigned char magic[TBIN_MAGIC_LEN];
+    if (pread(fd, magic, sizeof magic, 0) == (ssize_t)sizeof magic && trace_bin_sniff(magic, sizeof magic)) {
+        close(fd);
+        unsigned char *data;
+        size_t len;
+        if (trace_bin_slurp(path, &data, &len, err, errlen) < 0)
+            return NULL;
+        struct trace *tr = open_binary_file(path, data, len, flags, err, errlen);
+        free(data);
+        return tr;
+    }
+    return open_fd(path, fd, (uint64_t)st.st_size, flags, err, errlen);
+}
+
+/* Loads the JSON Lines text readable from fd (at its start), which stays
+ * open for trace_event_text(); fd is closed on failure. */
+static struct trace *open_fd(const char *path, int fd, uint64_t size, unsigned flags, char *err, size_t errlen)
+{
     struct trace *tr = trace_new(path);
     if (!tr) {
         snprintf(err, errlen, "%s: out of memory", path);
@@ -1513,8 +1673,8 @@ struct trace *trace_open(const char *path, unsigned flags, char *err, size_t err
     L.err = err;
     L.errlen = errlen;
     /* pre-size the arrays from the file size (about 70 bytes a line) */
-    if (st.st_size > 0) {
-        uint64_t guess = (uint64_t)st.st_size / 56 + 16;
+    if (size > 0) {
+        uint64_t guess = size / 56 + 16;
         if (guess > MAX_EVENTS)
             guess = MAX_EVENTS;
         tr->t = malloc(guess * sizeof *tr->t);

@@ -5,7 +5,7 @@
 #
 # With clang and libFuzzer: builds the fuzz targets (BUILD_DIR, default
 # build/fuzz, configured with CC=clang -DINTRSIM_FUZZ=ON), then fuzzes each
-# TARGET (default: pic8259 lapic ioapic pcimsi) for SECONDS (default 20, or
+# TARGET (default: pic8259 lapic ioapic pcimsi tracebin) for SECONDS (default 20, or
 # $FUZZ_SECONDS) starting from a copy of its committed corpus, JOBS targets
 # at a time (default 1).  The committed corpus is not modified.  Any
 # invariant failure, sanitizer report, timeout or out-of-memory fails the
@@ -38,7 +38,7 @@ while getopts "t:j:b:o:h" opt; do
 done
 shift $((OPTIND - 1))
 TARGETS=("$@")
-[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(pic8259 lapic ioapic pcimsi)
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(pic8259 lapic ioapic pcimsi tracebin)
 case $SECONDS_PER_TARGET in ''|*[!0-9]*) echo "run-short: -t wants seconds" >&2; exit 2 ;; esac
 case $JOBS in ''|*[!0-9]*|0) echo "run-short: -j wants a positive number" >&2; exit 2 ;; esac
 for t in "${TARGETS[@]}"; do
@@ -66,10 +66,14 @@ if [ -n "${FUZZ_REPLAY_ONLY:-}" ] || ! have_libfuzzer; then
     echo "run-short: no libFuzzer run (clang with libFuzzer missing, or FUZZ_REPLAY_ONLY);" \
          "replaying the committed corpora"
     cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Debug >/dev/null || exit 2
-    cmake --build "$BUILD" --target fuzz_replay -j "$NPROC" >/dev/null || exit 2
+    cmake --build "$BUILD" --target fuzz_replay fuzz_tracebin_replay -j "$NPROC" >/dev/null || exit 2
     rc=0
     for t in "${TARGETS[@]}"; do
-        "$BUILD/tests/fuzz/fuzz_replay" "$t" "$CORPUS/$t" || rc=1
+        if [ "$t" = tracebin ]; then
+            "$BUILD/tests/fuzz/fuzz_tracebin_replay" "$CORPUS/$t" || rc=1
+        else
+            "$BUILD/tests/fuzz/fuzz_replay" "$t" "$CORPUS/$t" || rc=1
+        fi
     done
     exit $rc
 fi
@@ -107,8 +111,12 @@ fuzz_one() {   # TARGET: fuzz it, 0 clean / 1 finding
         cp "$f" "$OUT/$t-$(basename "$f")"
         echo "run-short: input kept as $OUT/$t-$(basename "$f"); its operations:" >&2
         # in a subshell, so the shell's "Illegal instruction" notice stays quiet
-        ( INTRSIM_FUZZ_TRACE=1 "$BUILD/tests/fuzz/fuzz_replay" "$t" "$f" >"$dir/trace.txt" 2>&1
-          true ) 2>/dev/null
+        if [ "$t" = tracebin ]; then
+            ( "$BUILD/tests/fuzz/fuzz_tracebin_replay" "$f" >"$dir/trace.txt" 2>&1; true ) 2>/dev/null
+        else
+            ( INTRSIM_FUZZ_TRACE=1 "$BUILD/tests/fuzz/fuzz_replay" "$t" "$f" >"$dir/trace.txt" 2>&1
+              true ) 2>/dev/null
+        fi
         tail -40 "$dir/trace.txt" >&2
     done
     return 1

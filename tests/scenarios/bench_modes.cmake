@@ -1,0 +1,43 @@
+# intrsim bench --trace all on one short workload: three JSON objects, trace
+# "off", "jsonl" and "binary", in that order, the same simulation in each,
+# and a binary trace smaller than the JSON Lines one.
+execute_process(COMMAND ${INTRSIM} bench --repeat 1 --json --trace all ${WORKLOAD}
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "intrsim bench exited ${rc}\n${out}${err}")
+endif()
+string(STRIP "${out}" out)
+string(REPLACE "\n" ";" lines "${out}")
+list(LENGTH lines n)
+if(NOT n EQUAL 3)
+  message(FATAL_ERROR "expected 3 JSON lines, got ${n}:\n${out}")
+endif()
+set(i 0)
+foreach(mode off jsonl binary)
+  list(GET lines ${i} line)
+  string(JSON trace GET "${line}" trace)
+  string(JSON irqs_${mode} GET "${line}" interrupts)
+  string(JSON bytes_${mode} GET "${line}" trace_bytes)
+  string(JSON bpi_${mode} GET "${line}" trace_bytes_per_interrupt)
+  if(NOT trace STREQUAL mode)
+    message(FATAL_ERROR "line ${i}: trace is \"${trace}\", expected \"${mode}\"")
+  endif()
+  math(EXPR i "${i} + 1")
+endforeach()
+if(NOT irqs_off EQUAL irqs_jsonl OR NOT irqs_off EQUAL irqs_binary OR irqs_off EQUAL 0)
+  message(FATAL_ERROR "interrupt counts differ between trace modes: ${irqs_off} ${irqs_jsonl} ${irqs_binary}")
+endif()
+if(NOT bytes_off EQUAL 0 OR bytes_binary EQUAL 0 OR NOT bytes_binary LESS bytes_jsonl)
+  message(FATAL_ERROR "trace bytes: off ${bytes_off}, jsonl ${bytes_jsonl}, binary ${bytes_binary}")
+endif()
+# the table mode accepts the old names
+execute_process(COMMAND ${INTRSIM} bench --repeat 1 --trace on,binary ${WORKLOAD}
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0 OR NOT out MATCHES " jsonl " OR NOT out MATCHES " binary " OR out MATCHES " off ")
+  message(FATAL_ERROR "intrsim bench --trace on,binary: exit ${rc}\n${out}${err}")
+endif()
+execute_process(COMMAND ${INTRSIM} bench --repeat 1 --trace sideways ${WORKLOAD}
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 2)
+  message(FATAL_ERROR "intrsim bench --trace sideways exited ${rc}, expected 2")
+endif()

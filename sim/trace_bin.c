@@ -7,6 +7,8 @@
 #endif
 #include "trace_bin.h"
 
+#include <zlib.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -26,43 +28,18 @@ bool trace_bin_path(const char *path)
     return n >= 4 && strcmp(path + n - 4, ".itb") == 0;
 }
 
-/* ---- CRC-32 (IEEE 802.3, reflected, as zlib's crc32), slice-by-8 ---------- */
+/* ---- CRC-32 (IEEE 802.3, reflected): zlib's crc32() ---------------------- */
 
-static uint32_t crc_tab[8][256];
-static bool crc_ready;
-
-static void crc_init(void)
-{
-    if (crc_ready)
-        return;
-    for (uint32_t i = 0; i < 256; i++) {
-        uint32_t c = i;
-        for (int k = 0; k < 8; k++)
-            c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-        crc_tab[0][i] = c;
-    }
-    for (uint32_t i = 0; i < 256; i++)
-        for (int s = 1; s < 8; s++)
-            crc_tab[s][i] = (crc_tab[s - 1][i] >> 8) ^ crc_tab[0][crc_tab[s - 1][i] & 0xff];
-    crc_ready = true;
-}
-
-/* crc is the running value as zlib's crc32() returns it (0 to start). */
+/* crc is the running value as crc32() returns it (0 to start). */
 static uint32_t crc_update(uint32_t crc, const unsigned char *p, size_t n)
 {
-    uint32_t c = ~crc;
-    while (n >= 8) {
-        uint32_t lo = c ^ ((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24);
-        uint32_t hi = (uint32_t)p[4] | (uint32_t)p[5] << 8 | (uint32_t)p[6] << 16 | (uint32_t)p[7] << 24;
-        c = crc_tab[7][lo & 0xff] ^ crc_tab[6][(lo >> 8) & 0xff] ^ crc_tab[5][(lo >> 16) & 0xff] ^
-            crc_tab[4][lo >> 24] ^ crc_tab[3][hi & 0xff] ^ crc_tab[2][(hi >> 8) & 0xff] ^
-            crc_tab[1][(hi >> 16) & 0xff] ^ crc_tab[0][hi >> 24];
-        p += 8;
-        n -= 8;
+    while (n > 0) {
+        uInt chunk = n > 0x40000000u ? 0x40000000u : (uInt)n;
+        crc = (uint32_t)crc32((uLong)crc, p, chunk);
+        p += chunk;
+        n -= chunk;
     }
-    while (n--)
-        c = crc_tab[0][(c ^ *p++) & 0xff] ^ (c >> 8);
-    return ~c;
+    return crc;
 }
 
 /* ---- writer ---------------------------------------------------------------- */
@@ -334,7 +311,6 @@ static inline unsigned char *put_var(unsigned char *p, uint64_t v)
 
 struct trace_bin *trace_bin_open(const char *path, char *err, unsigned errlen)
 {
-    crc_init();
     ro_init();
     struct trace_bin *tb = calloc(1, sizeof *tb);
     if (!tb) {
@@ -626,7 +602,6 @@ struct pend {
 int trace_bin_decode(const char *name, const unsigned char *data, size_t len, unsigned flags,
                      const struct tbin_decode_cb *cb, uint64_t *nrec, char *err, size_t errlen)
 {
-    crc_init();
     struct dec D;
     memset(&D, 0, sizeof D);
     D.name = name;

@@ -367,6 +367,14 @@ static void io_send(void *opaque, const struct apic_msg *msg)
     sim_apic_send(x->m, msg, x->m->timing.msg_latency);
 }
 
+/* The I/O APIC decided what became of a signal on pin `pin` (edge ledger). */
+static void io_report(struct sim_machine *m, int ioapic, int pin)
+{
+    uint32_t g = m->platform.ioapic[ioapic].gsi_base + (uint32_t)pin;
+    if (pin >= 0 && g < m->ngsi)
+        m->gsi[g].reports++;
+}
+
 static void io_observe(void *opaque, const struct ioapic_event *ev)
 {
     struct sim_ioapic_ctx *x = opaque;
@@ -375,6 +383,7 @@ static void io_observe(void *opaque, const struct ioapic_event *ev)
     struct trace_rec r;
     switch (ev->kind) {
     case IOAPIC_EV_DELIVER:
+        io_report(m, k, ev->pin);
         trace_rec_init(&r, m->eng.now, "ioapic_deliver");
         trace_int(&r, "ioapic", k);
         trace_int(&r, "pin", ev->pin);
@@ -397,11 +406,13 @@ static void io_observe(void *opaque, const struct ioapic_event *ev)
         trace_int(&r, "value", ev->value);
         break;
     case IOAPIC_EV_DROPPED_MASKED:
+        io_report(m, k, ev->pin);
         trace_rec_init(&r, m->eng.now, "ioapic_dropped");
         trace_int(&r, "ioapic", k);
         trace_int(&r, "pin", ev->pin);
         break;
     case IOAPIC_EV_COALESCED:
+        io_report(m, k, ev->pin);
         trace_rec_init(&r, m->eng.now, "ioapic_coalesced");
         trace_int(&r, "ioapic", k);
         trace_int(&r, "pin", ev->pin);
@@ -451,7 +462,34 @@ static void io_mmio_write(void *opaque, uint64_t off, unsigned size, uint64_t v)
 static void gsi_set(void *opaque, int n, int asserted)
 {
     struct sim_gsi *g = opaque;
-    ioapic_set_irq(g->io, g->pin, g->active_low ? !asserted : asserted);
+    sim_gsi_drive(g->m, g, g->active_low ? !asserted : asserted);
+}
+
+/* Invariant edge_lost, I/O APIC hop: a rising edge (in the entry's
+ * polarity) on an unmasked edge-triggered pin must be sent as a message or
+ * coalesce with one still being sent (82093AA datasheet 3.2.4: "edge
+ * sensitive" interrupts are delivered on the edge; a masked edge is dropped,
+ * the one hardware rule that loses it).  Delivery is immediate, so the model
+ * must have decided before ioapic_set_irq returns.  The fault
+ * ioapic_miss_edges hides every second such edge from the pin. */
+void sim_gsi_drive(struct sim_machine *m, struct sim_gsi *g, int level)
+{
+    uint64_t e = ioapic_entry(g->io, g->pin);
+    bool pol_low = (e & IOAPIC_RTE_INTPOL) != 0;
+    bool rising = (level != 0) != pol_low && g->level == pol_low;
+    bool accountable = rising && !(e & (IOAPIC_RTE_TRIGGER | IOAPIC_RTE_MASK));
+    uint64_t before = g->reports;
+    g->level = level != 0;
+    /* the fault: the pin misses every 2nd edge, the I/O APIC never sees it */
+    bool missed = accountable && sim_fault(m, SCN_FAULT_IOAPIC_MISS_EDGES) && (++g->edges & 1) == 0;
+    if (!missed)
+        ioapic_set_irq(g->io, g->pin, level);
+    if (accountable && g->reports == before) {
+        char detail[128];
+        snprintf(detail, sizeof detail, "GSI %u: an edge on unmasked edge-triggered pin %d was neither sent "
+                 "nor coalesced", g->gsi, g->pin);
+        sim_machine_violation(m, "edge_lost", detail);
+    }
 }
 
 int sim_gsi_lookup(const struct sim_machine *m, uint32_t gsi)
@@ -506,6 +544,7 @@ static int init_ioapics(struct sim_machine *m, char *err, unsigned errlen)
         gs->gsi = g;
         if (k < 0)
             continue;
+        gs->m = m;
         gs->io = &m->ioapics[k];
         gs->pin = (int)(g - m->platform.ioapic[k].gsi_base);
         irq_line_init(&gs->node.out, gsi_set, gs, 0);
@@ -528,6 +567,7 @@ static void init_lapics(struct sim_machine *m)
     opt.lowest_rule = rules[s->machine.lapic.lowest_priority];
     opt.base = s->machine.lapic.base;
     opt.timer_shift = s->machine.lapic.timer_shift;
+    opt.fault_ignore_ppr = (s->machine.faults >> SCN_FAULT_LAPIC_IGNORE_PPR) & 1;
     m->lowest_rule = opt.lowest_rule;
     for (unsigned i = 0; i < m->ncpus; i++) {
         struct lapic_callbacks cb;
@@ -604,8 +644,10 @@ uint32_t sim_isa_to_gsi(const struct sim_machine *m, unsigned isa, bool *active_
 void sim_apic_settle_lines(struct sim_machine *m)
 {
     for (uint32_t g = 0; g < m->ngsi; g++)
-        if (m->gsi[g].io && m->gsi[g].active_low)
+        if (m->gsi[g].io && m->gsi[g].active_low) {
             ioapic_set_irq(m->gsi[g].io, m->gsi[g].pin, 1);
+            m->gsi[g].level = true;
+        }
 }
 
 void sim_apic_free(struct sim_machine *m)

@@ -34,6 +34,7 @@ struct guest_drv {
     unsigned bh_pending;
     bool registered;
     bool released;
+    hal_spinlock_t lock;  /* the driver's own lock (only the top_half_*lock* faults use it) */
     /* PCI drivers */
     struct intr_pci_dev pd;
     uint64_t bar0;
@@ -90,10 +91,26 @@ static bool pci_result(struct guest_drv *d, bool mine)
     return mine;
 }
 
+/* Deliberately broken top halves (machine.faults, docs/invariants.md): each
+ * breaks one rule of the core's execution model, for the invariant that
+ * catches it. */
+static void drv_faults(struct guest_drv *d)
+{
+    struct sim_machine *m = sim_cpu_current->m;
+    if (sim_fault(m, SCN_FAULT_TOP_HALF_LOCK_TWICE)) {
+        hal_spin_lock(&d->lock);
+        hal_spin_lock(&d->lock); /* self-deadlock on a real machine */
+        hal_spin_unlock(&d->lock);
+    }
+    if (sim_fault(m, SCN_FAULT_TOP_HALF_UNLOCK_UNOWNED))
+        hal_spin_unlock(&d->lock); /* never taken */
+}
+
 /* MSI-X: entry k serves source k. */
 static bool msix_handler(struct intr_device *dev)
 {
     struct guest_vec *v = dev->data;
+    drv_faults(v->drv);
     if (v->drv->cfg->th_work)
         hal_work(v->drv->cfg->th_work);
     return pci_result(v->drv, pci_service(v->drv, v->source));
@@ -106,6 +123,7 @@ static bool pci_scan_handler(struct intr_device *dev)
 {
     struct guest_drv *d = dev->data;
     bool any = false;
+    drv_faults(d);
     if (d->cfg->th_work)
         hal_work(d->cfg->th_work);
     for (unsigned k = 0; k < d->nsources; k++)
@@ -120,6 +138,7 @@ static bool drv_handler(struct intr_device *dev)
     uint16_t io = d->device->cfg->io_base;
     bool mine = true;
 
+    drv_faults(d);
     if (c->th_work)
         hal_work(c->th_work);
     if (c->th_check_status)
@@ -249,7 +268,10 @@ static void guest_run_op(struct guest_state *g, const struct guest_op *o)
     case SCN_OP_ENABLE_IRQ: intr_enable_irq(op->irq); break;
     case SCN_OP_RELEASE: {
         struct guest_drv *d = &g->drv[op->driver];
-        intr_release_irq(d->cfg->irq, &d->dev);
+        /* fault release_keeps_handler: the release returns with the handler
+         * still installed, as a core that forgot to unhook it would */
+        if (!sim_fault(sim_cpu_current->m, SCN_FAULT_RELEASE_KEEPS_HANDLER))
+            intr_release_irq(d->cfg->irq, &d->dev);
         d->registered = false;
         d->released = true; /* from here on its handler must never run */
         break;

@@ -167,9 +167,17 @@ static uint32_t pic_port_read(void *opaque, uint16_t port, unsigned size)
     return pic8259_ioport_read(&m->pic, port);
 }
 
+/* The fault pic_ignore_elcr stands for a board whose ELCR (4D0h/4D1h) is not
+ * wired to the 8259s: every input stays edge-triggered whatever the guest
+ * writes, so a level line held asserted is not requested again after EOI. */
 static void pic_port_write(void *opaque, uint16_t port, unsigned size, uint32_t v)
 {
     struct sim_machine *m = opaque;
+    bool elcr = port == PIC_ELCR1 || port == PIC_ELCR2;
+    if (elcr)
+        m->elcr_written[port - PIC_ELCR1] = (uint8_t)v;
+    if (elcr && sim_fault(m, SCN_FAULT_PIC_IGNORE_ELCR))
+        return;
     pic8259_ioport_write(&m->pic, port, (uint8_t)v);
 }
 

@@ -74,6 +74,13 @@ static const char *const k_filter_keys[] = {
 
 /* State paths (check_state_path): the 8259 registers by name, the rest by
  * grammar with indices. */
+/* enum scn_fault, in order (machine.faults) */
+static const char *const k_fault_names[] = {
+    "lapic_ignore_ppr", "pic_ignore_elcr", "ioapic_miss_edges", "release_keeps_handler",
+    "top_half_lock_twice", "top_half_unlock_unowned",
+};
+_Static_assert(sizeof k_fault_names / sizeof k_fault_names[0] == SCN_FAULT_COUNT, "k_fault_names vs enum scn_fault");
+
 static const char *const k_pic_states[] = {
     "pic.master.irr", "pic.master.isr", "pic.master.imr", "pic.master.elcr",
     "pic.slave.irr",  "pic.slave.isr",  "pic.slave.imr",  "pic.slave.elcr",
@@ -1299,10 +1306,38 @@ static int load_apic(struct ctx *c, const cJSON *obj)
     return 0;
 }
 
+/* machine.faults: an array of distinct fault names (enum scn_fault). */
+static int load_faults(struct ctx *c, const cJSON *arr, unsigned *out)
+{
+    char q[SHOW_MAX + 16], list[512], sug[96];
+    unsigned i = 0;
+    const cJSON *e;
+    if (expect_type(c, arr, cJSON_Array, "an array of fault names") < 0)
+        return -1;
+    cJSON_ArrayForEach(e, arr) {
+        push_idx(c, i++);
+        int rc = expect_type(c, e, cJSON_String, "a fault name (string)");
+        unsigned f = 0;
+        while (rc == 0 && f < N_OF(k_fault_names) && strcmp(e->valuestring, k_fault_names[f]) != 0)
+            f++;
+        if (rc == 0 && f == N_OF(k_fault_names))
+            rc = err_here(c, "unknown fault %s: must be %s%s", show(e->valuestring, q, sizeof q),
+                          one_of(k_fault_names, N_OF(k_fault_names), "or", list, sizeof list),
+                          suggest(e->valuestring, k_fault_names, N_OF(k_fault_names), sug, sizeof sug));
+        else if (rc == 0 && (*out >> f) & 1)
+            rc = err_here(c, "fault %s listed twice", show(e->valuestring, q, sizeof q));
+        pop(c);
+        if (rc < 0)
+            return -1;
+        *out |= 1u << f;
+    }
+    return 0;
+}
+
 static int load_machine(struct ctx *c, const cJSON *obj)
 {
     static const char *const keys[] = { "cpus", "platform", "clock_hz", "timing", "pic", "x2apic", "ioapics",
-                                        "overrides", "lapic" };
+                                        "overrides", "lapic", "faults" };
     static const char *const apic_keys[] = { "x2apic", "ioapics", "overrides", "lapic" };
     static const char *const platforms[] = { "pic", "apic" };
     struct scn_machine *m = &c->s->machine;
@@ -1344,6 +1379,13 @@ static int load_machine(struct ctx *c, const cJSON *obj)
         int rc = check_object(c, j, pkeys, N_OF(pkeys), "key");
         if (rc == 0)
             rc = get_bool(c, j, "edge_irr_sticky", false, &m->pic_edge_irr_sticky);
+        pop(c);
+        if (rc < 0)
+            return -1;
+    }
+    if ((j = member(obj, "faults")) != NULL) {
+        push_key(c, "faults", 0);
+        int rc = load_faults(c, j, &m->faults);
         pop(c);
         if (rc < 0)
             return -1;

@@ -56,6 +56,8 @@ static const char *const k_event_names[] = {
     "ioapic_dropped", "ioapic_coalesced", "ioapic_entry", "check", "intr_lazy_mask",
     /* added with PCI devices */
     "msi_pending", "msi_dropped", "msi_invalid", "pci_config",
+    /* a driver's handler touched the data its driver freed (op free_data) */
+    "use_after_free",
 };
 /* "ev" first, then the event fields a filter may test. */
 static const char *const k_filter_keys[] = {
@@ -1996,6 +1998,7 @@ static const struct op_spec k_ops[] = {
     { "disable_irq", SCN_OP_DISABLE_IRQ, MODE_INTR, { "irq" } },
     { "enable_irq", SCN_OP_ENABLE_IRQ, MODE_INTR, { "irq" } },
     { "release", SCN_OP_RELEASE, MODE_INTR, { "driver" } },
+    { "free_data", SCN_OP_FREE_DATA, MODE_INTR, { "driver" } },
     { "set_affinity", SCN_OP_SET_AFFINITY, MODE_INTR, { "irq", "cpu" } },
     { "send_ipi", SCN_OP_SEND_IPI, MODE_INTR, { "ipi", "cpu" } },
     { "cli", SCN_OP_CLI, MODE_INTR | MODE_SCRIPT, { NULL } },
@@ -2177,7 +2180,8 @@ static int load_op(struct ctx *c, const cJSON *obj, struct scn_op *op, bool in_h
     case SCN_OP_DISABLE_IRQ:
     case SCN_OP_ENABLE_IRQ:
         return get_irq(c, obj, &op->irq);
-    case SCN_OP_RELEASE: {
+    case SCN_OP_RELEASE:
+    case SCN_OP_FREE_DATA: {
         const char *drv;
         if (get_string(c, obj, "driver", true, &drv) < 0)
             return -1;

@@ -362,6 +362,7 @@ enum scn_op_kind { SCN_OP_DISABLE_IRQ, SCN_OP_ENABLE_IRQ, SCN_OP_RELEASE, SCN_OP
                    /* added: intr mode */
                    SCN_OP_SET_AFFINITY,  /* irq, cpu */
                    SCN_OP_SEND_IPI,      /* ipi, dest (+ cpu) */
+                   SCN_OP_FREE_DATA,     /* driver: it frees the data its handler uses */
                    /* added: script mode */
                    SCN_OP_MMIO_WRITE,    /* addr, size, value */
                    SCN_OP_MMIO_READ,     /* addr, size, [expect, mask] */

@@ -153,7 +153,7 @@ static void testdev_pin_set(void *opaque, int n, int level)
     if (m->lapics && (uint32_t)n < m->ngsi && m->gsi[n].io)
         sim_gsi_drive(m, &m->gsi[n], level);
     if (n < 16 && n != 2 && m->has_pic)
-        pic8259_set_irq(&m->pic, n, level);
+        sim_pic_drive(m, n, level);
 }
 
 static int testdev_init(struct sim_machine *m, char *err, unsigned errlen)

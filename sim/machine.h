@@ -142,6 +142,8 @@ struct sim_machine {
     struct sim_wire pic_int_wire;  /* master INT -> CPU0 INTR */
     struct sim_line_or pic_in[16];
     uint8_t elcr_written[2];   /* ELCR1/ELCR2 as the guest last wrote them */
+    uint16_t pic_level;        /* edge ledger: level last driven on each 8259 input */
+    uint64_t pic_edges[16];    /* edge inputs seen per IRQ (fault pic_miss_edges) */
 
     unsigned ndevices;
     struct sim_device *devices;
@@ -209,6 +211,8 @@ void sim_machine_violation(struct sim_machine *m, const char *invariant, const c
 /* Drive GSI g's I/O APIC pin to an electrical level (device lines and the
  * pc-testdev), with the edge_lost check of that hop. */
 void sim_gsi_drive(struct sim_machine *m, struct sim_gsi *g, int level);
+/* Drive 8259 input `irq` (0-15), with the edge_lost check of that hop. */
+void sim_pic_drive(struct sim_machine *m, int irq, int level);
 /* Whether the scenario injects fault f (enum scn_fault). */
 static inline bool sim_fault(const struct sim_machine *m, int f)
 {

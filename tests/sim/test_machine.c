@@ -257,6 +257,28 @@ Test(invariants, edge_lost_by_a_pin_that_misses_edges)
     fixture_free(f);
 }
 
+/* The same on the pic platform: an edge device on IRQ 3. */
+#define PIC_EDGES                                                                                          \
+    "{'intrsim':1,'name':'t','machine':{'cpus':1,'platform':'pic'FAULTS},"                                 \
+    "'devices':[{'name':'a','irq':3}],"                                                                     \
+    "'guest':{'mode':'intr','drivers':[{'name':'da','device':'a','top_half':{'check_status':false}}]},"    \
+    "'timeline':[{'at':20000,'every':5000,'count':3,'device':'a','action':'pulse','width':50}],"            \
+    "'run':{'until':60000}}"
+
+Test(invariants, edge_lost_by_an_8259_input_that_misses_edges)
+{
+    struct fixture *f = run_faulted(PIC_EDGES, NULL);
+    cr_assert_eq(fixture_count(f, "\"handler_exit\"", "\"da\"", "\"result\":true"), 3);
+    cr_assert_eq(f->m.violations, 0);
+    fixture_free(f);
+
+    f = run_faulted(PIC_EDGES, "pic_miss_edges");
+    assert_reported(f, "edge_lost");
+    cr_assert_eq(violations_named(f, "edge_lost"), 1, "the 2nd of 3 edges is missed");
+    cr_assert_eq(fixture_count(f, "\"handler_exit\"", "\"da\"", "\"result\":true"), 2);
+    fixture_free(f);
+}
+
 Test(invariants, masked_edge_is_not_lost)
 {
     /* a masked I/O APIC edge is dropped by the hardware rule: no violation */

@@ -107,6 +107,7 @@ static void bus_event(void *opaque, uint64_t arg)
     struct apic_msg msg = b->msg;
     b->next_free = m->msg_free;
     m->msg_free = b;
+    m->apic_in_flight--;
     sim_apic_route(m, &msg);
 }
 
@@ -118,6 +119,7 @@ void sim_apic_send(struct sim_machine *m, const struct apic_msg *msg, uint64_t l
     struct bus_msg *b = bus_msg_get(m);
     b->m = m;
     b->msg = *msg;
+    m->apic_in_flight++;
     sim_schedule(&m->eng, m->eng.now + latency, SIM_PHASE_MODEL, bus_event, b, 0);
 }
 
@@ -155,14 +157,21 @@ static void la_send(void *opaque, const struct apic_msg *msg)
 static void eoi_broadcast_event(void *opaque, uint64_t vector)
 {
     struct sim_machine *m = opaque;
+    m->apic_in_flight--;
     for (unsigned k = 0; k < m->nioapics; k++)
         ioapic_eoi(&m->ioapics[k], (uint8_t)vector);
 }
 
+/* The fault eoi_broadcast_lost stands for a board on which the Local APICs'
+ * EOI messages for level vectors never reach the I/O APICs (SDM vol. 3,
+ * 10.8.5): Remote IRR stays set and the line is never sent again. */
 static void la_eoi_broadcast(void *opaque, uint8_t vector)
 {
     struct sim_cpu *c = opaque;
     struct sim_machine *m = c->m;
+    if (sim_fault(m, SCN_FAULT_EOI_BROADCAST_LOST))
+        return;
+    m->apic_in_flight++;
     sim_schedule(&m->eng, m->eng.now + m->timing.eoi_broadcast_latency, SIM_PHASE_MODEL,
                  eoi_broadcast_event, m, vector);
 }
@@ -249,6 +258,14 @@ static void la_observe(void *opaque, const struct lapic_event *ev)
         return;
     }
     trace_emit(&m->bus, &r);
+    /* every in-service vector gets exactly one EOI: an EOI with the ISR
+     * empty is a second one (SDM vol. 3, 10.8.5: the EOI clears the highest
+     * ISR bit; with none set there is nothing it can be for) */
+    if (ev->kind == LAPIC_EV_EOI && ev->value < 0) {
+        char detail[80];
+        snprintf(detail, sizeof detail, "EOI to the Local APIC of cpu%u with nothing in service", c->index);
+        sim_machine_violation(m, "eoi_without_isr", detail);
+    }
 }
 
 static void la_nmi_line(void *opaque, int n, int level)
@@ -740,4 +757,91 @@ int sim_apic_state(const struct sim_machine *cm, const char *path, int64_t *valu
         return 0;
     }
     return -1;
+}
+
+/* ---- end-of-run invariants -------------------------------------------------- */
+
+static bool lapic_bit(const uint32_t *reg, unsigned v)
+{
+    return (reg[v >> 5] >> (v & 31)) & 1;
+}
+
+static int lapic_first(const uint32_t *reg)
+{
+    for (int v = 255; v >= 0; v--)
+        if (lapic_bit(reg, (unsigned)v))
+            return v;
+    return -1;
+}
+
+/* missing_eoi: a CPU outside every interrupt handler with a vector still in
+ * service at its Local APIC never sent that vector's EOI (SDM vol. 3,
+ * 10.8.5: only the EOI write clears an ISR bit). */
+static void lapic_missing_eoi(struct sim_machine *m)
+{
+    for (unsigned i = 0; i < m->ncpus; i++) {
+        int v = lapic_first(m->lapics[i].isr);
+        if (m->cpus[i].depth || v < 0)
+            continue;
+        char detail[96];
+        snprintf(detail, sizeof detail, "cpu%u Local APIC ISR has vector 0x%02x at the end with no handler running",
+                 i, v);
+        sim_machine_violation(m, "missing_eoi", detail);
+    }
+}
+
+/* Whether the machine is at rest: nothing on the APIC bus, and every CPU
+ * either not started or halted with interrupts on and outside handlers, so
+ * any deliverable interrupt would have been taken. */
+static bool apic_at_rest(const struct sim_machine *m)
+{
+    if (m->apic_in_flight)
+        return false;
+    for (unsigned i = 0; i < m->ncpus; i++) {
+        const struct sim_cpu *c = &m->cpus[i];
+        if (c->state == SIM_CPU_RUNNING && (!c->halted || !c->iflag || c->depth))
+            return false;
+    }
+    return true;
+}
+
+static bool vector_held(const struct sim_machine *m, unsigned v)
+{
+    for (unsigned i = 0; i < m->ncpus; i++)
+        if (lapic_bit(m->lapics[i].irr, v) || lapic_bit(m->lapics[i].isr, v))
+            return true;
+    return false;
+}
+
+/* level_not_redelivered, I/O APIC: a level entry, unmasked, fixed or
+ * lowest priority, whose pin is still asserted, must have its vector
+ * pending or in service somewhere once the machine is at rest (82093AA
+ * 3.2.4: after the EOI clears Remote IRR, a still-asserted level input is
+ * sent again). */
+static void ioapic_level_not_redelivered(struct sim_machine *m)
+{
+    for (uint32_t g = 0; g < m->ngsi; g++) {
+        const struct sim_gsi *gs = &m->gsi[g];
+        if (!gs->io)
+            continue;
+        uint64_t e = ioapic_entry(gs->io, gs->pin);
+        unsigned dm = (unsigned)((e & IOAPIC_RTE_DELMOD_MASK) >> IOAPIC_RTE_DELMOD_SHIFT);
+        bool asserted = gs->level != ((e & IOAPIC_RTE_INTPOL) != 0);
+        if (!(e & IOAPIC_RTE_TRIGGER) || (e & IOAPIC_RTE_MASK) || dm > APIC_DM_LOWEST || !asserted ||
+            vector_held(m, (unsigned)(e & IOAPIC_RTE_INTVEC_MASK)))
+            continue;
+        char detail[128];
+        snprintf(detail, sizeof detail, "GSI %u (vector 0x%02x) is asserted and unmasked but was not delivered%s",
+                 g, (unsigned)(e & IOAPIC_RTE_INTVEC_MASK), (e & IOAPIC_RTE_REMOTE_IRR) ? " (Remote IRR still set)" : "");
+        sim_machine_violation(m, "level_not_redelivered", detail);
+    }
+}
+
+void sim_apic_invariants_finish(struct sim_machine *m)
+{
+    if (!m->lapics)
+        return;
+    lapic_missing_eoi(m);
+    if (apic_at_rest(m))
+        ioapic_level_not_redelivered(m);
 }

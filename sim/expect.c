@@ -164,6 +164,7 @@ static bool cpus_outside_interrupts(const struct sim_machine *m)
 
 void invariants_finish(struct sim_machine *m)
 {
+    sim_apic_invariants_finish(m);
     if (!m->has_pic || !cpus_outside_interrupts(m))
         return;
     char detail[96];

@@ -168,6 +168,7 @@ struct sim_machine {
     uint64_t *timer_gen;
     lapic_t **apic_scratch;
     struct bus_msg *msg_free;  /* pool of APIC-bus messages in flight */
+    unsigned apic_in_flight;   /* bus messages and EOI broadcasts not yet arrived */
     void **msg_chunks;
     unsigned nmsg_chunks;
     enum lapic_lowest_rule lowest_rule;
@@ -213,6 +214,9 @@ void sim_machine_violation(struct sim_machine *m, const char *invariant, const c
 void sim_gsi_drive(struct sim_machine *m, struct sim_gsi *g, int level);
 /* Drive 8259 input `irq` (0-15), with the edge_lost check of that hop. */
 void sim_pic_drive(struct sim_machine *m, int irq, int level);
+/* End-of-run invariants of the APIC platform (missing_eoi at the Local
+ * APICs, level_not_redelivered at the I/O APICs); invariants_finish calls it. */
+void sim_apic_invariants_finish(struct sim_machine *m);
 /* Whether the scenario injects fault f (enum scn_fault). */
 static inline bool sim_fault(const struct sim_machine *m, int f)
 {

@@ -413,3 +413,60 @@ Test(invariants, interrupt_frames_nested_64_deep)
     assert_reported(f, "stack_overflow");
     fixture_free(f);
 }
+
+/* ---- the same invariants at the Local APIC and I/O APIC ---- */
+
+/* xAPIC enabled by the script, then what OPS say */
+#define LAPIC_SCRIPT(HANDLERS, OPS)                                                                        \
+    "{'intrsim':1,'name':'t','machine':{'cpus':1,'platform':'apic','timing':{'preset':'zero'}},"           \
+    "'guest':{'mode':'script','handlers':[" HANDLERS "],"                                                   \
+    " 'programs':[{'cpu':0,'ops':[{'op':'mmio_write','addr':'0xFEE000F0','value':'0x1FF'},{'op':'sti'}," \
+    OPS "]}]},'run':{'until':5000}}"
+
+Test(invariants, lapic_eoi_with_nothing_in_service)
+{
+    struct fixture *f = run_q(LAPIC_SCRIPT("", "{'op':'mmio_write','addr':'0xFEE000B0','value':0}"));
+    assert_reported(f, "eoi_without_isr");
+    fixture_free(f);
+}
+
+Test(invariants, lapic_handler_that_never_sends_eoi)
+{
+    const char *ok = LAPIC_SCRIPT(
+        "{'vector':'0x41','ops':[{'op':'mark','name':'h'},{'op':'mmio_write','addr':'0xFEE000B0','value':0}]}",
+        "{'op':'mmio_write','addr':'0xFEE00300','value':'0x00040041'},{'op':'work','cycles':100}");
+    struct fixture *f = run_q(ok);
+    cr_assert_eq(fixture_count(f, "\"mark\"", "\"h\"", NULL), 1);
+    cr_assert_eq(f->m.violations, 0);
+    fixture_free(f);
+
+    f = run_q(LAPIC_SCRIPT("{'vector':'0x41','ops':[{'op':'mark','name':'h'}]}",
+                           "{'op':'mmio_write','addr':'0xFEE00300','value':'0x00040041'},{'op':'work','cycles':100}"));
+    cr_assert_eq(fixture_count(f, "\"mark\"", "\"h\"", NULL), 1, "the handler ran");
+    assert_reported(f, "missing_eoi");
+    fixture_free(f);
+}
+
+/* A level device on GSI 20 whose driver neither checks nor acknowledges it:
+ * the line stays asserted. */
+#define IOAPIC_LEVEL                                                                                       \
+    "{'intrsim':1,'name':'t','machine':{'cpus':1,'platform':'apic'FAULTS},"                                \
+    "'devices':[{'name':'a','gsi':20,'trigger':'level'}],"                                                  \
+    "'guest':{'mode':'intr','drivers':[{'name':'da','device':'a','trigger':'level_low',"                    \
+    "  'top_half':{'check_status':false,'ack':false}}]},"                                                    \
+    "'timeline':[{'at':20000,'device':'a','action':'assert'}],"                                             \
+    "'run':{'until':80000}}"
+
+Test(invariants, ioapic_level_line_not_redelivered_when_eoi_broadcasts_are_lost)
+{
+    struct fixture *f = run_faulted(IOAPIC_LEVEL, NULL);
+    cr_assert_gt(fixture_count(f, "\"handler_enter\"", "\"da\"", NULL), 1, "sent again after each EOI");
+    cr_assert_eq(violations_named(f, "level_not_redelivered"), 0);
+    fixture_free(f);
+
+    f = run_faulted(IOAPIC_LEVEL, "eoi_broadcast_lost");
+    cr_assert_eq(fixture_count(f, "\"handler_enter\"", "\"da\"", NULL), 1, "Remote IRR never clears");
+    assert_reported(f, "level_not_redelivered");
+    cr_assert_eq(fixture_count(f, "\"violation\"", "Remote IRR still set", NULL), 1);
+    fixture_free(f);
+}

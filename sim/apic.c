@@ -67,6 +67,28 @@ static void trace_dropped(struct sim_machine *m, const struct apic_msg *msg)
     trace_emit(&m->bus, &r);
 }
 
+/* Invariant edge_lost, Local APIC hop: a fixed or lowest-priority message
+ * that reaches a Local APIC is accepted into IRR, coalesces with the same
+ * vector already in IRR (SDM vol. 3, 10.8.4: one IRR bit per vector), or is
+ * rejected by a rule (APIC disabled, illegal vector: 10.4.7.2, 10.5.3); the
+ * model reports which before lapic_accept returns.  The fault
+ * lapic_miss_messages loses every second such message on the bus. */
+static void apic_deliver(struct sim_machine *m, lapic_t *l, const struct apic_msg *msg)
+{
+    struct sim_cpu *c = &m->cpus[l - m->lapics];
+    bool fixed = msg->delivery_mode == APIC_DM_FIXED || msg->delivery_mode == APIC_DM_LOWEST;
+    uint64_t before = c->lapic_reports;
+    bool missed = fixed && sim_fault(m, SCN_FAULT_LAPIC_MISS_MESSAGES) && (++m->apic_fixed_msgs & 1) == 0;
+    if (!missed)
+        lapic_accept(l, msg);
+    if (fixed && c->lapic_reports == before) {
+        char detail[112];
+        snprintf(detail, sizeof detail, "cpu%u: a message for vector 0x%02x was neither accepted, coalesced nor "
+                 "rejected", c->index, msg->vector);
+        sim_machine_violation(m, "edge_lost", detail);
+    }
+}
+
 void sim_apic_route(struct sim_machine *m, const struct apic_msg *msg)
 {
     unsigned n = 0;
@@ -97,7 +119,7 @@ void sim_apic_route(struct sim_machine *m, const struct apic_msg *msg)
         n = 1;
     }
     for (unsigned i = 0; i < n; i++)
-        lapic_accept(cands[i], msg);
+        apic_deliver(m, cands[i], msg);
 }
 
 static void bus_event(void *opaque, uint64_t arg)
@@ -192,6 +214,8 @@ static void la_observe(void *opaque, const struct lapic_event *ev)
     struct sim_machine *m = c->m;
     struct trace_rec r;
     const struct apic_msg *msg = ev->msg;
+    if (ev->kind == LAPIC_EV_ACCEPT || ev->kind == LAPIC_EV_COALESCED || ev->kind == LAPIC_EV_REJECTED)
+        c->lapic_reports++;
     switch (ev->kind) {
     case LAPIC_EV_ACCEPT:
         trace_rec_init(&r, m->eng.now, "lapic_accept");

@@ -72,6 +72,7 @@ struct sim_cpu {
     uint64_t cycles_idle;
     uint64_t cycles_irq_overhead; /* INTA, entry and return */
     uint64_t interrupts;
+    uint64_t lapic_reports;   /* edge ledger: its Local APIC's accept / coalesce / reject events */
     sim_cycle_t halt_since;
 };
 

@@ -169,6 +169,7 @@ struct sim_machine {
     lapic_t **apic_scratch;
     struct bus_msg *msg_free;  /* pool of APIC-bus messages in flight */
     unsigned apic_in_flight;   /* bus messages and EOI broadcasts not yet arrived */
+    uint64_t apic_fixed_msgs;  /* fixed / lowest messages routed (fault lapic_miss_messages) */
     void **msg_chunks;
     unsigned nmsg_chunks;
     enum lapic_lowest_rule lowest_rule;

@@ -158,6 +158,7 @@ enum scn_fault {
     SCN_FAULT_PIC_IGNORE_ELCR,      /* board: ELCR writes do not reach the 8259s */
     SCN_FAULT_IOAPIC_MISS_EDGES,    /* board: every 2nd rising edge of an I/O APIC pin is lost */
     SCN_FAULT_PIC_MISS_EDGES,       /* board: every 2nd rising edge of an 8259 edge input is lost */
+    SCN_FAULT_LAPIC_MISS_MESSAGES,  /* bus: every 2nd fixed / lowest-priority message to a LAPIC is lost */
     SCN_FAULT_EOI_BROADCAST_LOST,   /* board: Local APIC EOI broadcasts never reach the I/O APICs */
     SCN_FAULT_RELEASE_KEEPS_HANDLER, /* guest: "release" returns without intr_release_irq */
     SCN_FAULT_TOP_HALF_LOCK_TWICE,  /* guest: top halves take their driver lock twice */

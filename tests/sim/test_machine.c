@@ -470,3 +470,12 @@ Test(invariants, ioapic_level_line_not_redelivered_when_eoi_broadcasts_are_lost)
     cr_assert_eq(fixture_count(f, "\"violation\"", "Remote IRR still set", NULL), 1);
     fixture_free(f);
 }
+
+Test(invariants, edge_lost_by_a_bus_that_misses_messages)
+{
+    struct fixture *f = run_faulted(APIC_EDGES, "lapic_miss_messages");
+    assert_reported(f, "edge_lost");
+    cr_assert_geq(fixture_count(f, "\"violation\"", "neither accepted, coalesced nor rejected", NULL), 1);
+    cr_assert_lt(fixture_count(f, "\"handler_exit\"", "\"da\"", "\"result\":true"), 3);
+    fixture_free(f);
+}

@@ -78,7 +78,7 @@ static const char *const k_filter_keys[] = {
  * grammar with indices. */
 /* enum scn_fault, in order (machine.faults) */
 static const char *const k_fault_names[] = {
-    "lapic_ignore_ppr", "pic_ignore_elcr", "ioapic_miss_edges", "pic_miss_edges", "lapic_miss_messages", "eoi_broadcast_lost", "release_keeps_handler",
+    "lapic_ignore_ppr", "pic_ignore_elcr", "ioapic_miss_edges", "pic_miss_edges", "lapic_miss_messages", "eoi_broadcast_lost", "cpu_if_stuck", "release_keeps_handler",
     "top_half_lock_twice", "top_half_unlock_unowned",
 };
 _Static_assert(sizeof k_fault_names / sizeof k_fault_names[0] == SCN_FAULT_COUNT, "k_fault_names vs enum scn_fault");

@@ -160,6 +160,8 @@ enum scn_fault {
     SCN_FAULT_PIC_MISS_EDGES,       /* board: every 2nd rising edge of an 8259 edge input is lost */
     SCN_FAULT_LAPIC_MISS_MESSAGES,  /* bus: every 2nd fixed / lowest-priority message to a LAPIC is lost */
     SCN_FAULT_EOI_BROADCAST_LOST,   /* board: Local APIC EOI broadcasts never reach the I/O APICs */
+    SCN_FAULT_CPU_IF_STUCK,         /* CPU: once set, IF is cleared neither by cli nor by an
+                                       interrupt gate */
     SCN_FAULT_RELEASE_KEEPS_HANDLER, /* guest: "release" returns without intr_release_irq */
     SCN_FAULT_TOP_HALF_LOCK_TWICE,  /* guest: top halves take their driver lock twice */
     SCN_FAULT_TOP_HALF_UNLOCK_UNOWNED, /* guest: top halves release a driver lock they do not hold */

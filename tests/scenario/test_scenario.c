@@ -1446,7 +1446,7 @@ static const struct bad_case bad_cases[] = {
     /* fault injection (docs/invariants.md) */
     { "fault_unknown.json", "4:76: machine.faults[1]: ",
       "unknown fault \"ioapic_mis_edges\": must be \"lapic_ignore_ppr\", \"pic_ignore_elcr\", "
-      "\"ioapic_miss_edges\", \"pic_miss_edges\", \"lapic_miss_messages\", \"eoi_broadcast_lost\", \"release_keeps_handler\", \"top_half_lock_twice\" or "
+      "\"ioapic_miss_edges\", \"pic_miss_edges\", \"lapic_miss_messages\", \"eoi_broadcast_lost\", \"cpu_if_stuck\", \"release_keeps_handler\", \"top_half_lock_twice\" or "
       "\"top_half_unlock_unowned\"; did you mean \"ioapic_miss_edges\"?" },
     { "fault_twice.json", "4:76: machine.faults[1]: ", "fault \"pic_ignore_elcr\" listed twice" },
     /* the apic platform: machine */

@@ -479,3 +479,14 @@ Test(invariants, edge_lost_by_a_bus_that_misses_messages)
     cr_assert_lt(fixture_count(f, "\"handler_exit\"", "\"da\"", "\"result\":true"), 3);
     fixture_free(f);
 }
+
+Test(invariants, top_half_entered_with_interrupts_on_by_a_cpu_whose_if_sticks)
+{
+    /* The core defends itself against an entry with IF set (intr_error, then
+     * cli), but on a CPU whose IF cannot be cleared the handler still starts
+     * with interrupts on. */
+    struct fixture *f = run_faulted(ONE_EDGE_Q, "cpu_if_stuck");
+    cr_assert_geq(fixture_count(f, "\"intr_error\"", "interrupt entry with interrupts enabled", NULL), 1);
+    assert_reported(f, "top_half_irqs_enabled");
+    fixture_free(f);
+}

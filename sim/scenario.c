@@ -55,7 +55,7 @@ static const char *const k_event_names[] = {
     "pic_imr", "pic_elcr", "lapic_tpr", "lapic_coalesced", "lapic_rejected", "apic_dropped",
     "ioapic_dropped", "ioapic_coalesced", "ioapic_entry", "check", "intr_lazy_mask",
     /* added with PCI devices */
-    "msi_pending", "msi_dropped", "msi_invalid", "pci_config",
+    "msi_pending", "msi_pending_clear", "msi_dropped", "msi_invalid", "pci_config",
     /* a driver's handler touched the data its driver freed (op free_data) */
     "use_after_free",
 };

@@ -68,6 +68,28 @@ static void trace_dropped(struct sim_machine *m, const struct apic_msg *msg)
     trace_emit(&m->bus, &r);
 }
 
+/* Invariant edge_lost, Local APIC hop: a fixed or lowest-priority message
+ * that reaches a Local APIC is accepted into IRR, coalesces with the same
+ * vector already in IRR (SDM vol. 3, 10.8.4: one IRR bit per vector), or is
+ * rejected by a rule (APIC disabled, illegal vector: 10.4.7.2, 10.5.3); the
+ * model reports which before lapic_accept returns.  The fault
+ * lapic_miss_messages loses every second such message on the bus. */
+static void apic_deliver(struct sim_machine *m, lapic_t *l, const struct apic_msg *msg)
+{
+    struct sim_cpu *c = &m->cpus[l - m->lapics];
+    bool fixed = msg->delivery_mode == APIC_DM_FIXED || msg->delivery_mode == APIC_DM_LOWEST;
+    uint64_t before = c->lapic_reports;
+    bool missed = fixed && sim_fault(m, SCN_FAULT_LAPIC_MISS_MESSAGES) && (++m->apic_fixed_msgs & 1) == 0;
+    if (!missed)
+        lapic_accept(l, msg);
+    if (fixed && c->lapic_reports == before) {
+        char detail[112];
+        snprintf(detail, sizeof detail, "cpu%u: a message for vector 0x%02x was neither accepted, coalesced nor "
+                 "rejected", c->index, msg->vector);
+        sim_machine_violation(m, "edge_lost", detail);
+    }
+}
+
 void sim_apic_route(struct sim_machine *m, const struct apic_msg *msg)
 {
     unsigned n = 0;
@@ -98,7 +120,7 @@ void sim_apic_route(struct sim_machine *m, const struct apic_msg *msg)
         n = 1;
     }
     for (unsigned i = 0; i < n; i++)
-        lapic_accept(cands[i], msg);
+        apic_deliver(m, cands[i], msg);
 }
 
 static void bus_event(void *opaque, uint64_t arg)
@@ -108,6 +130,7 @@ static void bus_event(void *opaque, uint64_t arg)
     struct apic_msg msg = b->msg;
     b->next_free = m->msg_free;
     m->msg_free = b;
+    m->apic_in_flight--;
     sim_apic_route(m, &msg);
 }
 
@@ -119,6 +142,7 @@ void sim_apic_send(struct sim_machine *m, const struct apic_msg *msg, uint64_t l
     struct bus_msg *b = bus_msg_get(m);
     b->m = m;
     b->msg = *msg;
+    m->apic_in_flight++;
     sim_schedule(&m->eng, m->eng.now + latency, SIM_PHASE_MODEL, bus_event, b, 0);
 }
 
@@ -156,14 +180,21 @@ static void la_send(void *opaque, const struct apic_msg *msg)
 static void eoi_broadcast_event(void *opaque, uint64_t vector)
 {
     struct sim_machine *m = opaque;
+    m->apic_in_flight--;
     for (unsigned k = 0; k < m->nioapics; k++)
         ioapic_eoi(&m->ioapics[k], (uint8_t)vector);
 }
 
+/* The fault eoi_broadcast_lost stands for a board on which the Local APICs'
+ * EOI messages for level vectors never reach the I/O APICs (SDM vol. 3,
+ * 10.8.5): Remote IRR stays set and the line is never sent again. */
 static void la_eoi_broadcast(void *opaque, uint8_t vector)
 {
     struct sim_cpu *c = opaque;
     struct sim_machine *m = c->m;
+    if (sim_fault(m, SCN_FAULT_EOI_BROADCAST_LOST))
+        return;
+    m->apic_in_flight++;
     sim_schedule(&m->eng, m->eng.now + m->timing.eoi_broadcast_latency, SIM_PHASE_MODEL,
                  eoi_broadcast_event, m, vector);
 }
@@ -178,9 +209,9 @@ static void la_sipi(void *opaque, uint8_t vector)
     sim_cpu_sipi(opaque, vector);
 }
 
-static void la_observe(void *opaque, const struct lapic_event *ev)
+/* The trace record of a Local APIC event, when someone observes it. */
+static void la_trace(struct sim_cpu *c, const struct lapic_event *ev)
 {
-    struct sim_cpu *c = opaque;
     struct sim_machine *m = c->m;
     struct trace_rec r;
     const struct apic_msg *msg = ev->msg;
@@ -261,6 +292,22 @@ static void la_observe(void *opaque, const struct lapic_event *ev)
         return;
     }
     trace_emit(&m->bus, &r);
+}
+
+static void la_observe(void *opaque, const struct lapic_event *ev)
+{
+    struct sim_cpu *c = opaque;
+    if (ev->kind == LAPIC_EV_ACCEPT || ev->kind == LAPIC_EV_COALESCED || ev->kind == LAPIC_EV_REJECTED)
+        c->lapic_reports++;
+    la_trace(c, ev);
+    /* every in-service vector gets exactly one EOI: an EOI with the ISR
+     * empty is a second one (SDM vol. 3, 10.8.5: the EOI clears the highest
+     * ISR bit; with none set there is nothing it can be for) */
+    if (ev->kind == LAPIC_EV_EOI && ev->value < 0) {
+        char detail[80];
+        snprintf(detail, sizeof detail, "EOI to the Local APIC of cpu%u with nothing in service", c->index);
+        sim_machine_violation(c->m, "eoi_without_isr", detail);
+    }
 }
 
 static void la_nmi_line(void *opaque, int n, int level)
@@ -382,6 +429,14 @@ static void io_send(void *opaque, const struct apic_msg *msg)
     sim_apic_send(x->m, msg, x->m->timing.msg_latency);
 }
 
+/* The I/O APIC decided what became of a signal on pin `pin` (edge ledger). */
+static void io_report(struct sim_machine *m, int ioapic, int pin)
+{
+    uint32_t g = m->platform.ioapic[ioapic].gsi_base + (uint32_t)pin;
+    if (pin >= 0 && g < m->ngsi)
+        m->gsi[g].reports++;
+}
+
 static void io_observe(void *opaque, const struct ioapic_event *ev)
 {
     struct sim_ioapic_ctx *x = opaque;
@@ -390,6 +445,7 @@ static void io_observe(void *opaque, const struct ioapic_event *ev)
     struct trace_rec r;
     switch (ev->kind) {
     case IOAPIC_EV_DELIVER:
+        io_report(m, k, ev->pin);
         if (!trace_begin(&m->bus, &r, m->eng.now, TEV_ioapic_deliver))
             return;
         trace_int(&r, "ioapic", k);
@@ -415,12 +471,14 @@ static void io_observe(void *opaque, const struct ioapic_event *ev)
         trace_int(&r, "value", ev->value);
         break;
     case IOAPIC_EV_DROPPED_MASKED:
+        io_report(m, k, ev->pin);
         if (!trace_begin(&m->bus, &r, m->eng.now, TEV_ioapic_dropped))
             return;
         trace_int(&r, "ioapic", k);
         trace_int(&r, "pin", ev->pin);
         break;
     case IOAPIC_EV_COALESCED:
+        io_report(m, k, ev->pin);
         if (!trace_begin(&m->bus, &r, m->eng.now, TEV_ioapic_coalesced))
             return;
         trace_int(&r, "ioapic", k);
@@ -473,7 +531,34 @@ static void io_mmio_write(void *opaque, uint64_t off, unsigned size, uint64_t v)
 static void gsi_set(void *opaque, int n, int asserted)
 {
     struct sim_gsi *g = opaque;
-    ioapic_set_irq(g->io, g->pin, g->active_low ? !asserted : asserted);
+    sim_gsi_drive(g->m, g, g->active_low ? !asserted : asserted);
+}
+
+/* Invariant edge_lost, I/O APIC hop: a rising edge (in the entry's
+ * polarity) on an unmasked edge-triggered pin must be sent as a message or
+ * coalesce with one still being sent (82093AA datasheet 3.2.4: "edge
+ * sensitive" interrupts are delivered on the edge; a masked edge is dropped,
+ * the one hardware rule that loses it).  Delivery is immediate, so the model
+ * must have decided before ioapic_set_irq returns.  The fault
+ * ioapic_miss_edges hides every second such edge from the pin. */
+void sim_gsi_drive(struct sim_machine *m, struct sim_gsi *g, int level)
+{
+    uint64_t e = ioapic_entry(g->io, g->pin);
+    bool pol_low = (e & IOAPIC_RTE_INTPOL) != 0;
+    bool rising = (level != 0) != pol_low && g->level == pol_low;
+    bool accountable = rising && !(e & (IOAPIC_RTE_TRIGGER | IOAPIC_RTE_MASK));
+    uint64_t before = g->reports;
+    g->level = level != 0;
+    /* the fault: the pin misses every 2nd edge, the I/O APIC never sees it */
+    bool missed = accountable && sim_fault(m, SCN_FAULT_IOAPIC_MISS_EDGES) && (++g->edges & 1) == 0;
+    if (!missed)
+        ioapic_set_irq(g->io, g->pin, level);
+    if (accountable && g->reports == before) {
+        char detail[128];
+        snprintf(detail, sizeof detail, "GSI %u: an edge on unmasked edge-triggered pin %d was neither sent "
+                 "nor coalesced", g->gsi, g->pin);
+        sim_machine_violation(m, "edge_lost", detail);
+    }
 }
 
 int sim_gsi_lookup(const struct sim_machine *m, uint32_t gsi)
@@ -528,6 +613,7 @@ static int init_ioapics(struct sim_machine *m, char *err, unsigned errlen)
         gs->gsi = g;
         if (k < 0)
             continue;
+        gs->m = m;
         gs->io = &m->ioapics[k];
         gs->pin = (int)(g - m->platform.ioapic[k].gsi_base);
         irq_line_init(&gs->node.out, gsi_set, gs, 0);
@@ -550,6 +636,7 @@ static void init_lapics(struct sim_machine *m)
     opt.lowest_rule = rules[s->machine.lapic.lowest_priority];
     opt.base = s->machine.lapic.base;
     opt.timer_shift = s->machine.lapic.timer_shift;
+    opt.fault_ignore_ppr = (s->machine.faults >> SCN_FAULT_LAPIC_IGNORE_PPR) & 1;
     m->lowest_rule = opt.lowest_rule;
     for (unsigned i = 0; i < m->ncpus; i++) {
         struct lapic_callbacks cb;
@@ -626,8 +713,10 @@ uint32_t sim_isa_to_gsi(const struct sim_machine *m, unsigned isa, bool *active_
 void sim_apic_settle_lines(struct sim_machine *m)
 {
     for (uint32_t g = 0; g < m->ngsi; g++)
-        if (m->gsi[g].io && m->gsi[g].active_low)
+        if (m->gsi[g].io && m->gsi[g].active_low) {
             ioapic_set_irq(m->gsi[g].io, m->gsi[g].pin, 1);
+            m->gsi[g].level = true;
+        }
 }
 
 void sim_apic_free(struct sim_machine *m)
@@ -720,4 +809,91 @@ int sim_apic_state(const struct sim_machine *cm, const char *path, int64_t *valu
         return 0;
     }
     return -1;
+}
+
+/* ---- end-of-run invariants -------------------------------------------------- */
+
+static bool lapic_bit(const uint32_t *reg, unsigned v)
+{
+    return (reg[v >> 5] >> (v & 31)) & 1;
+}
+
+static int lapic_first(const uint32_t *reg)
+{
+    for (int v = 255; v >= 0; v--)
+        if (lapic_bit(reg, (unsigned)v))
+            return v;
+    return -1;
+}
+
+/* missing_eoi: a CPU outside every interrupt handler with a vector still in
+ * service at its Local APIC never sent that vector's EOI (SDM vol. 3,
+ * 10.8.5: only the EOI write clears an ISR bit). */
+static void lapic_missing_eoi(struct sim_machine *m)
+{
+    for (unsigned i = 0; i < m->ncpus; i++) {
+        int v = lapic_first(m->lapics[i].isr);
+        if (m->cpus[i].depth || v < 0)
+            continue;
+        char detail[96];
+        snprintf(detail, sizeof detail, "cpu%u Local APIC ISR has vector 0x%02x at the end with no handler running",
+                 i, v);
+        sim_machine_violation(m, "missing_eoi", detail);
+    }
+}
+
+/* Whether the machine is at rest: nothing on the APIC bus, and every CPU
+ * either not started or halted with interrupts on and outside handlers, so
+ * any deliverable interrupt would have been taken. */
+static bool apic_at_rest(const struct sim_machine *m)
+{
+    if (m->apic_in_flight)
+        return false;
+    for (unsigned i = 0; i < m->ncpus; i++) {
+        const struct sim_cpu *c = &m->cpus[i];
+        if (c->state == SIM_CPU_RUNNING && (!c->halted || !c->iflag || c->depth))
+            return false;
+    }
+    return true;
+}
+
+static bool vector_held(const struct sim_machine *m, unsigned v)
+{
+    for (unsigned i = 0; i < m->ncpus; i++)
+        if (lapic_bit(m->lapics[i].irr, v) || lapic_bit(m->lapics[i].isr, v))
+            return true;
+    return false;
+}
+
+/* level_not_redelivered, I/O APIC: a level entry, unmasked, fixed or
+ * lowest priority, whose pin is still asserted, must have its vector
+ * pending or in service somewhere once the machine is at rest (82093AA
+ * 3.2.4: after the EOI clears Remote IRR, a still-asserted level input is
+ * sent again). */
+static void ioapic_level_not_redelivered(struct sim_machine *m)
+{
+    for (uint32_t g = 0; g < m->ngsi; g++) {
+        const struct sim_gsi *gs = &m->gsi[g];
+        if (!gs->io)
+            continue;
+        uint64_t e = ioapic_entry(gs->io, gs->pin);
+        unsigned dm = (unsigned)((e & IOAPIC_RTE_DELMOD_MASK) >> IOAPIC_RTE_DELMOD_SHIFT);
+        bool asserted = gs->level != ((e & IOAPIC_RTE_INTPOL) != 0);
+        if (!(e & IOAPIC_RTE_TRIGGER) || (e & IOAPIC_RTE_MASK) || dm > APIC_DM_LOWEST || !asserted ||
+            vector_held(m, (unsigned)(e & IOAPIC_RTE_INTVEC_MASK)))
+            continue;
+        char detail[128];
+        snprintf(detail, sizeof detail, "GSI %u (vector 0x%02x) is asserted and unmasked but was not delivered%s",
+                 g, (unsigned)(e & IOAPIC_RTE_INTVEC_MASK), (e & IOAPIC_RTE_REMOTE_IRR) ? " (Remote IRR still set)" : "");
+        sim_machine_violation(m, "level_not_redelivered", detail);
+    }
+}
+
+void sim_apic_invariants_finish(struct sim_machine *m)
+{
+    if (!m->lapics)
+        return;
+    lapic_missing_eoi(m);
+    if (apic_at_rest(m))
+        ioapic_level_not_redelivered(m);
 }

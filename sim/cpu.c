@@ -118,7 +118,7 @@ static void cpu_take_interrupt(struct sim_cpu *cpu)
         return;
     cpu->interrupts++;
     bool saved_if = cpu->iflag;
-    cpu->iflag = false;
+    sim_cpu_clear_if(cpu); /* an interrupt gate clears IF (SDM vol. 3, 6.12.1.3) */
     cpu->depth++;
     if (cpu->depth < 4)
         cpu->frame_seq[cpu->depth] = cpu->interrupts;
@@ -171,6 +171,14 @@ static void cpu_take_nmi(struct sim_cpu *cpu)
 static bool cpu_nmi_ready(struct sim_cpu *cpu)
 {
     return !cpu->in_nmi && cpu->intc.nmi_pending && cpu->intc.nmi_pending(cpu->intc.opaque, cpu);
+}
+
+/* EFLAGS.IF := 0 (cli, an interrupt gate), unless the fault cpu_if_stuck
+ * breaks the CPU so that the flag, once set, stays set. */
+void sim_cpu_clear_if(struct sim_cpu *cpu)
+{
+    if (!sim_fault(cpu->m, SCN_FAULT_CPU_IF_STUCK))
+        cpu->iflag = false;
 }
 
 void sim_cpu_boundary(struct sim_cpu *cpu)

@@ -76,6 +76,7 @@ struct sim_cpu {
      * (1..3) was entered, so an observer can tell one interrupt's handlers
      * from the next one's without the irq_enter record */
     uint64_t frame_seq[4];
+    uint64_t lapic_reports;   /* edge ledger: its Local APIC's accept / coalesce / reject events */
     sim_cycle_t halt_since;
 };
 
@@ -91,6 +92,8 @@ void sim_cpu_sipi(struct sim_cpu *cpu, uint8_t vector);
 /* Called on the executing CPU from HAL calls. */
 void sim_cpu_spend(struct sim_cpu *cpu, uint64_t cycles);      /* advance + boundary */
 void sim_cpu_advance(struct sim_cpu *cpu, uint64_t cycles);    /* advance only */
+/* EFLAGS.IF := 0, as cli and interrupt gates do (see fault cpu_if_stuck). */
+void sim_cpu_clear_if(struct sim_cpu *cpu);
 void sim_cpu_boundary(struct sim_cpu *cpu);                    /* maybe take an interrupt */
 void sim_cpu_work(struct sim_cpu *cpu, uint64_t cycles);       /* interruptible work */
 void sim_cpu_halt(struct sim_cpu *cpu);                        /* hlt */

@@ -152,9 +152,9 @@ static void testdev_pin_set(void *opaque, int n, int level)
 {
     struct sim_machine *m = opaque;
     if (m->lapics && (uint32_t)n < m->ngsi && m->gsi[n].io)
-        ioapic_set_irq(m->gsi[n].io, m->gsi[n].pin, level);
+        sim_gsi_drive(m, &m->gsi[n], level);
     if (n < 16 && n != 2 && m->has_pic)
-        pic8259_set_irq(&m->pic, n, level);
+        sim_pic_drive(m, n, level);
 }
 
 static int testdev_init(struct sim_machine *m, char *err, unsigned errlen)

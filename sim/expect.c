@@ -178,6 +178,7 @@ static bool cpus_outside_interrupts(const struct sim_machine *m)
 
 void invariants_finish(struct sim_machine *m)
 {
+    sim_apic_invariants_finish(m);
     if (!m->has_pic || !cpus_outside_interrupts(m))
         return;
     char detail[96];
@@ -198,7 +199,10 @@ void invariants_finish(struct sim_machine *m)
         if (irq == 2 || !m->pic_in[irq].asserted)
             continue;
         const pic8259_chip_t *chip = &m->pic.chip[irq >> 3];
-        bool level = (chip->elcr >> (irq & 7)) & 1;
+        /* the trigger mode the guest asked for: the 8259's ELCR, or what
+         * was written to it when the board ignores it (pic_ignore_elcr) */
+        uint8_t elcr = sim_fault(m, SCN_FAULT_PIC_IGNORE_ELCR) ? m->elcr_written[irq >> 3] : chip->elcr;
+        bool level = (elcr >> (irq & 7)) & 1;
         bool masked = (chip->imr >> (irq & 7)) & 1;
         bool cascade_masked = irq >= 8 && ((m->pic.chip[0].imr >> 2) & 1);
         if (level && !masked && !cascade_masked) {

@@ -35,6 +35,8 @@ struct guest_drv {
     unsigned bh_pending;
     bool registered;
     bool released;
+    hal_spinlock_t lock;  /* the driver's own lock (only the top_half_*lock* faults use it) */
+    bool data_freed;      /* op free_data: its handler's data is gone (kfree(priv)) */
     /* PCI drivers */
     struct intr_pci_dev pd;
     uint64_t bar0;
@@ -92,12 +94,47 @@ static bool pci_result(struct guest_drv *d, bool mine)
     return mine;
 }
 
+/* Deliberately broken top halves (machine.faults, docs/invariants.md): each
+ * breaks one rule of the core's execution model, for the invariant that
+ * catches it. */
+static void drv_faults(struct guest_drv *d)
+{
+    struct sim_machine *m = sim_cpu_current->m;
+    if (sim_fault(m, SCN_FAULT_TOP_HALF_LOCK_TWICE)) {
+        hal_spin_lock(&d->lock);
+        hal_spin_lock(&d->lock); /* self-deadlock on a real machine */
+        hal_spin_unlock(&d->lock);
+    }
+    if (sim_fault(m, SCN_FAULT_TOP_HALF_UNLOCK_UNOWNED))
+        hal_spin_unlock(&d->lock); /* never taken */
+}
+
+/* The handler uses its driver's data (priv->regs, counters): after the
+ * driver freed it (op free_data), that is a use after free, traced for the
+ * expectations to catch.  A driver must release its interrupt, which waits
+ * for a handler running on another CPU, before it frees that data. */
+static void drv_use_data(struct guest_drv *d)
+{
+    if (!d->data_freed)
+        return;
+    struct sim_machine *m = sim_cpu_current->m;
+    struct trace_rec r;
+    trace_rec_init(&r, m->eng.now, TEV_use_after_free);
+    trace_int(&r, "cpu", sim_cpu_current->index);
+    trace_int(&r, "irq", d->cfg->irq);
+    trace_str(&r, "driver", d->cfg->name);
+    trace_emit(&m->bus, &r);
+}
+
 /* MSI-X: entry k serves source k. */
 static bool msix_handler(struct intr_device *dev)
 {
     struct guest_vec *v = dev->data;
+    drv_faults(v->drv);
+    drv_use_data(v->drv);
     if (v->drv->cfg->th_work)
         hal_work(v->drv->cfg->th_work);
+    drv_use_data(v->drv);
     return pci_result(v->drv, pci_service(v->drv, v->source));
 }
 
@@ -108,8 +145,11 @@ static bool pci_scan_handler(struct intr_device *dev)
 {
     struct guest_drv *d = dev->data;
     bool any = false;
+    drv_faults(d);
+    drv_use_data(d);
     if (d->cfg->th_work)
         hal_work(d->cfg->th_work);
+    drv_use_data(d);
     for (unsigned k = 0; k < d->nsources; k++)
         any |= pci_service(d, k);
     return pci_result(d, any);
@@ -122,8 +162,11 @@ static bool drv_handler(struct intr_device *dev)
     uint16_t io = d->device->cfg->io_base;
     bool mine = true;
 
+    drv_faults(d);
+    drv_use_data(d);
     if (c->th_work)
         hal_work(c->th_work);
+    drv_use_data(d);
     if (c->th_check_status)
         mine = (hal_inb(io + SIM_DEV_REG_STATUS) & 1) != 0;
     if (mine && c->th_ack)
@@ -251,11 +294,15 @@ static void guest_run_op(struct guest_state *g, const struct guest_op *o)
     case SCN_OP_ENABLE_IRQ: intr_enable_irq(op->irq); break;
     case SCN_OP_RELEASE: {
         struct guest_drv *d = &g->drv[op->driver];
-        intr_release_irq(d->cfg->irq, &d->dev);
+        /* fault release_keeps_handler: the release returns with the handler
+         * still installed, as a core that forgot to unhook it would */
+        if (!sim_fault(sim_cpu_current->m, SCN_FAULT_RELEASE_KEEPS_HANDLER))
+            intr_release_irq(d->cfg->irq, &d->dev);
         d->registered = false;
         d->released = true; /* from here on its handler must never run */
         break;
     }
+    case SCN_OP_FREE_DATA: g->drv[op->driver].data_freed = true; break;
     case SCN_OP_CLI: hal_irq_disable(); break;
     case SCN_OP_STI: hal_irq_enable(); break;
     case SCN_OP_WORK: hal_work(op->cycles); break;

@@ -101,7 +101,7 @@ void hal_irq_enable(void)
 
 void hal_irq_disable(void)
 {
-    cur()->iflag = false;
+    sim_cpu_clear_if(cur());
 }
 
 bool hal_irq_enabled(void)
@@ -113,7 +113,7 @@ hal_irqflags_t hal_irq_save(void)
 {
     struct sim_cpu *c = cur();
     hal_irqflags_t f = c->iflag;
-    c->iflag = false;
+    sim_cpu_clear_if(c);
     return f;
 }
 

@@ -181,15 +181,54 @@ static void pic_observer(void *opaque, const struct pic8259_event *ev)
                                        : "EOI to the master 8259 with nothing in service");
 }
 
+/* Invariant edge_lost, 8259 hop: in edge-triggered mode a low-to-high
+ * transition on IRn sets its IRR bit, masked or not (8259A datasheet,
+ * "Interrupt Request Register" and "Edge Triggered Mode"; the IMR acts only
+ * at the priority resolver), or finds it set: the request coalesces.  No INTA
+ * can happen inside pic8259_set_irq, so the bit must be set when it returns.
+ * (A request whose line falls before INTA becomes IR7: a datasheet rule,
+ * counted as spurious, not lost here.)  The fault pic_miss_edges hides every
+ * second such edge from the input. */
+void sim_pic_drive(struct sim_machine *m, int irq, int level)
+{
+    const pic8259_chip_t *c = &m->pic.chip[(irq >> 3) & 1];
+    uint8_t bit = (uint8_t)(1u << (irq & 7));
+    uint16_t pin = (uint16_t)(1u << (irq & 15));
+    bool edge = level && !(m->pic_level & pin) && !(c->elcr & bit) && irq != PIC_CASCADE_IR;
+    m->pic_level = (uint16_t)(level ? m->pic_level | pin : m->pic_level & ~pin);
+    bool missed = edge && sim_fault(m, SCN_FAULT_PIC_MISS_EDGES) && (++m->pic_edges[irq & 15] & 1) == 0;
+    if (!missed)
+        pic8259_set_irq(&m->pic, irq, level);
+    if (edge && !(c->irr & bit)) {
+        char detail[96];
+        snprintf(detail, sizeof detail, "IRQ%d: an edge on an edge-triggered 8259 input was not latched in IRR",
+                 irq);
+        sim_machine_violation(m, "edge_lost", detail);
+    }
+}
+
+static void pic_in_set(void *opaque, int irq, int level)
+{
+    sim_pic_drive(opaque, irq, level);
+}
+
 static uint32_t pic_port_read(void *opaque, uint16_t port, unsigned size)
 {
     struct sim_machine *m = opaque;
     return pic8259_ioport_read(&m->pic, port);
 }
 
+/* The fault pic_ignore_elcr stands for a board whose ELCR (4D0h/4D1h) is not
+ * wired to the 8259s: every input stays edge-triggered whatever the guest
+ * writes, so a level line held asserted is not requested again after EOI. */
 static void pic_port_write(void *opaque, uint16_t port, unsigned size, uint32_t v)
 {
     struct sim_machine *m = opaque;
+    bool elcr = port == PIC_ELCR1 || port == PIC_ELCR2;
+    if (elcr)
+        m->elcr_written[port - PIC_ELCR1] = (uint8_t)v;
+    if (elcr && sim_fault(m, SCN_FAULT_PIC_IGNORE_ELCR))
+        return;
     pic8259_ioport_write(&m->pic, port, (uint8_t)v);
 }
 
@@ -245,7 +284,7 @@ static void machine_init_pic(struct sim_machine *m)
     m->pic.intr = sim_wire_line(&m->pic_int_wire);
     for (int i = 0; i < 16; i++) {
         m->pic_in[i].asserted = 0;
-        irq_line_init(&m->pic_in[i].out, pic8259_set_irq, &m->pic, i);
+        irq_line_init(&m->pic_in[i].out, pic_in_set, m, i);
     }
     sim_machine_add_ports(m, PIC_MASTER_CMD, 2, pic_port_read, pic_port_write, m);
     sim_machine_add_ports(m, PIC_SLAVE_CMD, 2, pic_port_read, pic_port_write, m);

@@ -67,11 +67,17 @@ struct sim_line_or {
  * line's electrical polarity. */
 struct sim_gsi {
     struct sim_line_or node;
+    struct sim_machine *m;
     ioapic_t *io;
     int pin;
     uint32_t gsi;
     bool active_low;
     bool used;
+    /* edge ledger (invariant edge_lost, docs/invariants.md) */
+    bool level;                 /* electrical level last driven onto the pin */
+    uint64_t reports;           /* the I/O APIC's decisions on this pin: delivered,
+                                   coalesced or dropped as masked */
+    uint64_t edges;             /* accountable edges seen (fault ioapic_miss_edges) */
 };
 
 struct bus_msg;
@@ -138,6 +144,9 @@ struct sim_machine {
     pic8259_t pic;
     struct sim_wire pic_int_wire;  /* master INT -> CPU0 INTR */
     struct sim_line_or pic_in[16];
+    uint8_t elcr_written[2];   /* ELCR1/ELCR2 as the guest last wrote them */
+    uint16_t pic_level;        /* edge ledger: level last driven on each 8259 input */
+    uint64_t pic_edges[16];    /* edge inputs seen per IRQ (fault pic_miss_edges) */
 
     unsigned ndevices;
     struct sim_device *devices;
@@ -166,6 +175,8 @@ struct sim_machine {
     uint64_t *timer_gen;
     lapic_t **apic_scratch;
     struct bus_msg *msg_free;  /* pool of APIC-bus messages in flight */
+    unsigned apic_in_flight;   /* bus messages and EOI broadcasts not yet arrived */
+    uint64_t apic_fixed_msgs;  /* fixed / lowest messages routed (fault lapic_miss_messages) */
     void **msg_chunks;
     unsigned nmsg_chunks;
     enum lapic_lowest_rule lowest_rule;
@@ -206,6 +217,19 @@ void sim_machine_mmio_write(struct sim_machine *m, struct sim_cpu *cpu, uint64_t
 void sim_machine_port_write(struct sim_machine *m, uint16_t port, unsigned size, uint32_t v);
 
 void sim_machine_violation(struct sim_machine *m, const char *invariant, const char *detail);
+/* Drive GSI g's I/O APIC pin to an electrical level (device lines and the
+ * pc-testdev), with the edge_lost check of that hop. */
+void sim_gsi_drive(struct sim_machine *m, struct sim_gsi *g, int level);
+/* Drive 8259 input `irq` (0-15), with the edge_lost check of that hop. */
+void sim_pic_drive(struct sim_machine *m, int irq, int level);
+/* End-of-run invariants of the APIC platform (missing_eoi at the Local
+ * APICs, level_not_redelivered at the I/O APICs); invariants_finish calls it. */
+void sim_apic_invariants_finish(struct sim_machine *m);
+/* Whether the scenario injects fault f (enum scn_fault). */
+static inline bool sim_fault(const struct sim_machine *m, int f)
+{
+    return (m->scn->machine.faults >> f) & 1;
+}
 void sim_machine_trace_irq(struct sim_machine *m, struct sim_cpu *cpu, enum trace_ev_id ev, int vector);
 
 /* Reads a final-state path like "pic.master.isr" or "cpu0.if".  Returns 0

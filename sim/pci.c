@@ -58,6 +58,17 @@ static void pci_trace_msi(struct sim_pci_fn *f, enum trace_ev_id ev, unsigned ve
 
 static const char *const drop_reasons[] = { "?", "disabled", "out_of_range", "no_address" };
 
+/* Why a pending bit went to 0 (enum msi_pending_clear, docs/pci-msi.md). */
+static const char *pending_clear_reason(int arg)
+{
+    switch (arg) {
+    case MSI_PENDING_CLEAR_FUNCTION: return "function";
+    case MSI_PENDING_CLEAR_RESET: return "reset";
+    case MSI_PENDING_CLEAR_DROPPED: return "dropped";
+    default: return "?";
+    }
+}
+
 static void msi_observe(void *opaque, const struct msi_event *ev)
 {
     struct sim_pci_fn *f = opaque;
@@ -65,6 +76,8 @@ static void msi_observe(void *opaque, const struct msi_event *ev)
     case MSI_EV_PENDING:
         if (ev->value)
             pci_trace_msi(f, TEV_msi_pending, ev->vector, ev->msix ? "msix" : "msi");
+        else
+            pci_trace_msi(f, TEV_msi_pending_clear, ev->vector, pending_clear_reason(ev->arg));
         break;
     case MSI_EV_DROPPED:
         pci_trace_msi(f, TEV_msi_dropped, ev->vector,

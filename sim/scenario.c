@@ -64,6 +64,13 @@ static const char *const k_filter_keys[] = {
 
 /* State paths (check_state_path): the 8259 registers by name, the rest by
  * grammar with indices. */
+/* enum scn_fault, in order (machine.faults) */
+static const char *const k_fault_names[] = {
+    "lapic_ignore_ppr", "pic_ignore_elcr", "ioapic_miss_edges", "pic_miss_edges", "lapic_miss_messages", "eoi_broadcast_lost", "cpu_if_stuck", "release_keeps_handler",
+    "top_half_lock_twice", "top_half_unlock_unowned",
+};
+_Static_assert(sizeof k_fault_names / sizeof k_fault_names[0] == SCN_FAULT_COUNT, "k_fault_names vs enum scn_fault");
+
 static const char *const k_pic_states[] = {
     "pic.master.irr", "pic.master.isr", "pic.master.imr", "pic.master.elcr",
     "pic.slave.irr",  "pic.slave.isr",  "pic.slave.imr",  "pic.slave.elcr",
@@ -1290,10 +1297,38 @@ static int load_apic(struct ctx *c, const cJSON *obj)
     return 0;
 }
 
+/* machine.faults: an array of distinct fault names (enum scn_fault). */
+static int load_faults(struct ctx *c, const cJSON *arr, unsigned *out)
+{
+    char q[SHOW_MAX + 16], list[512], sug[96];
+    unsigned i = 0;
+    const cJSON *e;
+    if (expect_type(c, arr, cJSON_Array, "an array of fault names") < 0)
+        return -1;
+    cJSON_ArrayForEach(e, arr) {
+        push_idx(c, i++);
+        int rc = expect_type(c, e, cJSON_String, "a fault name (string)");
+        unsigned f = 0;
+        while (rc == 0 && f < N_OF(k_fault_names) && strcmp(e->valuestring, k_fault_names[f]) != 0)
+            f++;
+        if (rc == 0 && f == N_OF(k_fault_names))
+            rc = err_here(c, "unknown fault %s: must be %s%s", show(e->valuestring, q, sizeof q),
+                          one_of(k_fault_names, N_OF(k_fault_names), "or", list, sizeof list),
+                          suggest(e->valuestring, k_fault_names, N_OF(k_fault_names), sug, sizeof sug));
+        else if (rc == 0 && (*out >> f) & 1)
+            rc = err_here(c, "fault %s listed twice", show(e->valuestring, q, sizeof q));
+        pop(c);
+        if (rc < 0)
+            return -1;
+        *out |= 1u << f;
+    }
+    return 0;
+}
+
 static int load_machine(struct ctx *c, const cJSON *obj)
 {
     static const char *const keys[] = { "cpus", "platform", "clock_hz", "timing", "pic", "x2apic", "ioapics",
-                                        "overrides", "lapic" };
+                                        "overrides", "lapic", "faults" };
     static const char *const apic_keys[] = { "x2apic", "ioapics", "overrides", "lapic" };
     static const char *const platforms[] = { "pic", "apic" };
     struct scn_machine *m = &c->s->machine;
@@ -1335,6 +1370,13 @@ static int load_machine(struct ctx *c, const cJSON *obj)
         int rc = check_object(c, j, pkeys, N_OF(pkeys), "key");
         if (rc == 0)
             rc = get_bool(c, j, "edge_irr_sticky", false, &m->pic_edge_irr_sticky);
+        pop(c);
+        if (rc < 0)
+            return -1;
+    }
+    if ((j = member(obj, "faults")) != NULL) {
+        push_key(c, "faults", 0);
+        int rc = load_faults(c, j, &m->faults);
         pop(c);
         if (rc < 0)
             return -1;
@@ -1945,6 +1987,7 @@ static const struct op_spec k_ops[] = {
     { "disable_irq", SCN_OP_DISABLE_IRQ, MODE_INTR, { "irq" } },
     { "enable_irq", SCN_OP_ENABLE_IRQ, MODE_INTR, { "irq" } },
     { "release", SCN_OP_RELEASE, MODE_INTR, { "driver" } },
+    { "free_data", SCN_OP_FREE_DATA, MODE_INTR, { "driver" } },
     { "set_affinity", SCN_OP_SET_AFFINITY, MODE_INTR, { "irq", "cpu" } },
     { "send_ipi", SCN_OP_SEND_IPI, MODE_INTR, { "ipi", "cpu" } },
     { "cli", SCN_OP_CLI, MODE_INTR | MODE_SCRIPT, { NULL } },
@@ -2128,7 +2171,8 @@ static int load_op(struct ctx *c, const cJSON *obj, struct scn_op *op, bool in_h
     case SCN_OP_DISABLE_IRQ:
     case SCN_OP_ENABLE_IRQ:
         return get_irq(c, obj, &op->irq);
-    case SCN_OP_RELEASE: {
+    case SCN_OP_RELEASE:
+    case SCN_OP_FREE_DATA: {
         const char *drv;
         if (get_string(c, obj, "driver", true, &drv) < 0)
             return -1;

@@ -149,6 +149,25 @@ struct scn_lapic {
     uint64_t base;                 /* MMIO base (IA32_APIC_BASE), 4 KiB aligned; default 0xFEE00000 */
 };
 
+/* Deliberate faults ("machine.faults"), each breaking one rule that an
+ * invariant checks, so that the tests can see the invariant report it
+ * (docs/invariants.md).  Never on unless a scenario names them.  Same order
+ * as k_fault_names in scenario.c. */
+enum scn_fault {
+    SCN_FAULT_LAPIC_IGNORE_PPR,     /* LAPIC model: INTA and INTR ignore PPR */
+    SCN_FAULT_PIC_IGNORE_ELCR,      /* board: ELCR writes do not reach the 8259s */
+    SCN_FAULT_IOAPIC_MISS_EDGES,    /* board: every 2nd rising edge of an I/O APIC pin is lost */
+    SCN_FAULT_PIC_MISS_EDGES,       /* board: every 2nd rising edge of an 8259 edge input is lost */
+    SCN_FAULT_LAPIC_MISS_MESSAGES,  /* bus: every 2nd fixed / lowest-priority message to a LAPIC is lost */
+    SCN_FAULT_EOI_BROADCAST_LOST,   /* board: Local APIC EOI broadcasts never reach the I/O APICs */
+    SCN_FAULT_CPU_IF_STUCK,         /* CPU: once set, IF is cleared neither by cli nor by an
+                                       interrupt gate */
+    SCN_FAULT_RELEASE_KEEPS_HANDLER, /* guest: "release" returns without intr_release_irq */
+    SCN_FAULT_TOP_HALF_LOCK_TWICE,  /* guest: top halves take their driver lock twice */
+    SCN_FAULT_TOP_HALF_UNLOCK_UNOWNED, /* guest: top halves release a driver lock they do not hold */
+    SCN_FAULT_COUNT
+};
+
 struct scn_machine {
     unsigned cpus;                 /* 1..SCN_MAX_CPUS */
     enum scn_platform platform;
@@ -166,6 +185,8 @@ struct scn_machine {
     unsigned noverrides;           /* apic default: 1, {isa 0 -> gsi 2, conforms, conforms} when an
                                       I/O APIC covers GSI 2; pic: 0 */
     struct scn_override overrides[SCN_MAX_OVERRIDES];
+    unsigned faults;               /* fault injection: a set of 1u << enum scn_fault
+                                      (docs/invariants.md); 0 in every real run */
 };
 
 enum scn_trigger { SCN_TRIG_EDGE = 0, SCN_TRIG_LEVEL = 1 };
@@ -351,6 +372,7 @@ enum scn_op_kind { SCN_OP_DISABLE_IRQ, SCN_OP_ENABLE_IRQ, SCN_OP_RELEASE, SCN_OP
                    /* added: intr mode */
                    SCN_OP_SET_AFFINITY,  /* irq, cpu */
                    SCN_OP_SEND_IPI,      /* ipi, dest (+ cpu) */
+                   SCN_OP_FREE_DATA,     /* driver: it frees the data its handler uses */
                    /* added: script mode */
                    SCN_OP_MMIO_WRITE,    /* addr, size, value */
                    SCN_OP_MMIO_READ,     /* addr, size, [expect, mask] */

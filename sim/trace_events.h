@@ -24,9 +24,11 @@
     X(apic_dropped) X(ioapic_dropped) X(ioapic_coalesced) X(ioapic_entry) X(check)         \
     X(intr_lazy_mask)                                                                      \
     /* added with PCI devices */                                                           \
-    X(msi_pending) X(msi_dropped) X(msi_invalid) X(pci_config)                            \
+    X(msi_pending) X(msi_pending_clear) X(msi_dropped) X(msi_invalid) X(pci_config)       \
     /* added with CPU hotplug */                                                           \
-    X(cpu_offline)
+    X(cpu_offline)                                                                         \
+    /* a driver's handler touched the data its driver freed (op free_data) */              \
+    X(use_after_free)
 
 enum trace_ev_id {
 #define TRACE_EV_ENUM(name) TEV_##name,

@@ -253,6 +253,13 @@ static bool lapic_extint_active(const lapic_t *l)
     return false;
 }
 
+/* SDM 10.8.3.1: a vector is offered to the core only when its priority class
+ * is above the PPR's (unless the fault-injection option says otherwise). */
+static bool lapic_above_ppr(const lapic_t *l, int v)
+{
+    return l->opt.fault_ignore_ppr || ((unsigned)v & 0xF0) > (lapic_ppr(l) & 0xF0);
+}
+
 /* 10.8.3.1: an IRR vector is dispatched only if its priority class is above
  * the PPR's class.  IRR bits held while software-disabled stay deliverable
  * (10.4.7.2); a globally disabled APIC dispatches nothing. */
@@ -260,7 +267,7 @@ bool lapic_has_interrupt(const lapic_t *l)
 {
     int irrv = lapic_highest_of(l, irr);
 
-    if (irrv >= 0 && lapic_hw_enabled(l) && ((unsigned)irrv & 0xF0) > (lapic_ppr(l) & 0xF0))
+    if (irrv >= 0 && lapic_hw_enabled(l) && lapic_above_ppr(l, irrv))
         return true;
     return lapic_extint_active(l);
 }
@@ -1494,7 +1501,7 @@ int lapic_intack(lapic_t *l)
         return LAPIC_INTACK_EXTINT;
     }
     v = lapic_highest_of(l, irr);
-    if (lapic_hw_enabled(l) && v >= 0 && ((unsigned)v & 0xF0) > (lapic_ppr(l) & 0xF0)) {
+    if (lapic_hw_enabled(l) && v >= 0 && lapic_above_ppr(l, v)) {
         lapic_vec_clear(l->irr, &l->irr_nz, (unsigned)v);
         lapic_vec_set(l->isr, &l->isr_nz, (unsigned)v);
         lapic_emit(l, LAPIC_EV_INTA, (uint8_t)v, 0, NULL);

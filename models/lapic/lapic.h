@@ -196,6 +196,10 @@ struct lapic_options {
                                     IPI" and are not sent (some Core/Xeon parts) */
     bool x2apic_lenient_reserved; /* KVM: reserved bits in x2APIC MSR writes are
                                      dropped instead of raising #GP (SDM 10.12.1.3) */
+    bool fault_ignore_ppr;      /* FAULT INJECTION, never real hardware: INTR and
+                                   INTA offer the highest IRR vector whatever the
+                                   PPR (breaks SDM 10.8.3.1), so that a simulator's
+                                   "vector at or below PPR" check can be tested */
 };
 
 /* Observer events.  vector / value / msg as listed; msg is NULL unless said. */

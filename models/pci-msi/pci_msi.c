@@ -188,7 +188,13 @@ void msi_reset(struct msi_cap *c)
     c->addr_hi = 0;
     c->data = 0;
     c->mask_bits = 0;
+    /* 6.8.1.8: Pending Bits reset to 0.  Each bit that was set is reported
+     * cleared, after the registers have their reset values. */
+    uint32_t was = c->pending_bits;
     c->pending_bits = 0;
+    for (unsigned k = 0; k < PCI_MSI_MAX_VECTORS; k++)
+        if ((was >> k) & 1)
+            msi_emit(c, MSI_EV_PENDING, k, 0, MSI_PENDING_CLEAR_RESET, NULL);
 }
 
 int msi_init(struct msi_cap *c, uint8_t cap_offset, uint8_t next_ptr, unsigned nvectors,
@@ -316,6 +322,11 @@ static int msi_send(struct msi_cap *c, unsigned k, int kind)
         return -1;
     }
     if (m.addr == 0) {
+        /* 6.8.1.8: an unmasked pending vector is sent and its bit cleared;
+         * the model does not write to address 0, but the bit is gone all
+         * the same, and said so before the drop. */
+        if (kind == MSI_EV_DELIVER_PENDING)
+            msi_emit(c, MSI_EV_PENDING, k, 0, MSI_PENDING_CLEAR_DROPPED, NULL);
         msi_emit(c, MSI_EV_DROPPED, k, MSI_DROP_NO_ADDRESS, -1, NULL);
         return -1;
     }
@@ -432,7 +443,7 @@ bool msi_clear_pending(struct msi_cap *c, unsigned k)
 
     if (was) {
         c->pending_bits &= ~(1u << k);
-        msi_emit(c, MSI_EV_PENDING, k, 0, -1, NULL);
+        msi_emit(c, MSI_EV_PENDING, k, 0, MSI_PENDING_CLEAR_FUNCTION, NULL);
     }
     return was;
 }
@@ -471,8 +482,14 @@ void msix_reset(struct msix *x)
         x->table[k][2] = 0;
         x->table[k][3] = PCI_MSIX_ENTRY_CTRL_MASKBIT;
     }
-    for (unsigned q = 0; x->pba && q < msix_pba_qwords(x->table_size); q++)
+    for (unsigned q = 0; x->pba && q < msix_pba_qwords(x->table_size); q++) {
+        uint64_t was = x->pba[q];
         x->pba[q] = 0;
+        /* each Pending Bit that was set is reported cleared (index order) */
+        for (unsigned b = 0; was && b < 64; b++)
+            if ((was >> b) & 1)
+                msix_emit(x, MSI_EV_PENDING, q * 64 + b, 0, MSI_PENDING_CLEAR_RESET, NULL);
+    }
 }
 
 int msix_init(struct msix *x, uint8_t cap_offset, uint8_t next_ptr, unsigned table_size,
@@ -593,6 +610,10 @@ static int msix_send(struct msix *x, unsigned k, int kind)
         return -1;
     }
     if (m.addr == 0) {
+        /* 6.8.2.9: as for MSI, the Pending Bit is cleared when the vector
+         * is unmasked; the drop of the message is reported after it. */
+        if (kind == MSI_EV_DELIVER_PENDING)
+            msix_emit(x, MSI_EV_PENDING, k, 0, MSI_PENDING_CLEAR_DROPPED, NULL);
         msix_emit(x, MSI_EV_DROPPED, k, MSI_DROP_NO_ADDRESS, -1, NULL);
         return -1;
     }
@@ -654,7 +675,7 @@ bool msix_clear_pending(struct msix *x, unsigned k)
 
     if (was) {
         msix_set_pba(x, k, false);
-        msix_emit(x, MSI_EV_PENDING, k, 0, -1, NULL);
+        msix_emit(x, MSI_EV_PENDING, k, 0, MSI_PENDING_CLEAR_FUNCTION, NULL);
     }
     return was;
 }

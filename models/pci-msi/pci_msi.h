@@ -123,18 +123,29 @@ struct msi_msg {
 enum msi_event_kind {
     MSI_EV_SEND,            /* a message was written (msg): not masked at the time */
     MSI_EV_PENDING,         /* pending bit of `vector` changed: value 1 set (arg 1 if it
-                               was already set: the event coalesced), 0 cleared by the
-                               function (msi_clear_pending) or by reset */
+                               was already set: the event coalesced); value 0 cleared,
+                               arg = enum msi_pending_clear (why) */
     MSI_EV_DELIVER_PENDING, /* a pending message was sent on unmask / enable (msg);
                                the pending bit is clear */
     MSI_EV_DROPPED,         /* nothing sent, nothing pended: value = enum msi_drop_reason,
-                               arg = detail (see the reasons) */
+                               arg = detail (see the reasons).  A pending message
+                               dropped on unmask is preceded by MSI_EV_PENDING 0
+                               (MSI_PENDING_CLEAR_DROPPED) */
     MSI_EV_CONFIG,          /* a register written: arg = its offset (capability-relative;
                                for an MSI-X table entry the field offset 0/4/8/12 and
                                vector = the entry), value = its new contents */
     MSI_EV_ERROR,           /* odd programming or access, handled: value = enum msi_error,
                                arg = detail */
     MSI_EV_COUNT
+};
+
+/* Why a pending bit went to 0 (MSI_EV_PENDING value 0, in arg).  A bit
+ * consumed by a message actually written is reported by
+ * MSI_EV_DELIVER_PENDING instead. */
+enum msi_pending_clear {
+    MSI_PENDING_CLEAR_FUNCTION = -1, /* msi_clear_pending / msix_clear_pending (6.8.1.8) */
+    MSI_PENDING_CLEAR_RESET = 1,     /* msi_reset / msix_reset: every set bit, index order */
+    MSI_PENDING_CLEAR_DROPPED = 2,   /* unmasked, but the message was dropped (address 0) */
 };
 
 enum msi_drop_reason {

@@ -119,6 +119,16 @@ static void cb_send(void *opaque, const struct msi_msg *m)
     S.send_due = false;
 }
 
+/* A pending bit reported cleared: the reason is one of enum
+ * msi_pending_clear; a drop on unmask counts as a consumed pending bit. */
+static void pending_cleared(int arg, int which)
+{
+    FZ_CHECK(arg == MSI_PENDING_CLEAR_FUNCTION || arg == MSI_PENDING_CLEAR_RESET ||
+             arg == MSI_PENDING_CLEAR_DROPPED, "PENDING 0 with reason %d", arg);
+    if (arg == MSI_PENDING_CLEAR_DROPPED)
+        S.dropped_pending[which]++;
+}
+
 static void on_msi_event(const struct msi_event *ev)
 {
     const struct msi_cap *c = &S.c;
@@ -161,20 +171,17 @@ static void on_msi_event(const struct msi_event *ev)
             S.sh_msi_pending |= 1u << k;
         } else {
             FZ_CHECK((S.sh_msi_pending >> k) & 1, "MSI PENDING %u cleared, was not set", k);
+            FZ_CHECK(!((c->pending_bits >> k) & 1), "MSI PENDING %u 0 while the bit is set", k);
+            pending_cleared(ev->arg, 0);
             S.sh_msi_pending &= ~(1u << k);
         }
         break;
     case MSI_EV_DROPPED:
-        if (ev->value == MSI_DROP_NO_ADDRESS && k < 32 && ((S.sh_msi_pending >> k) & 1) &&
-            !((c->pending_bits >> k) & 1)) {
-            /* a pending vector became live with address 0: dropped, and its
-             * pending bit cleared, but no MSI_EV_PENDING 0 says so */
-            FZ_CHECK_KNOWN(FZ_BUG_MSI_DROP_CLEARS_PENDING_SILENTLY, false,
-                           "MSI vector %u: pending bit cleared by a drop without "
-                           "MSI_EV_PENDING 0", k);
-            S.sh_msi_pending &= ~(1u << k);
-            S.dropped_pending[0]++;
-        }
+        /* a pending vector that became live with address 0 is dropped, and
+         * its MSI_EV_PENDING 0 (MSI_PENDING_CLEAR_DROPPED) came first */
+        FZ_CHECK(!(ev->value == MSI_DROP_NO_ADDRESS && k < 32 && ((S.sh_msi_pending >> k) & 1) &&
+                   !((c->pending_bits >> k) & 1)),
+                 "MSI vector %u: pending bit cleared by a drop without MSI_EV_PENDING 0", k);
         break;
     default:
         break;
@@ -219,18 +226,15 @@ static void on_msix_event(const struct msi_event *ev)
             S.sh_pba[k / 64] |= 1ull << (k % 64);
         } else {
             FZ_CHECK(pba_bit(S.sh_pba, k), "MSI-X PENDING %u cleared, was not set", k);
+            FZ_CHECK(!pba_bit(x->pba, k), "MSI-X PENDING %u 0 while the PBA bit is set", k);
+            pending_cleared(ev->arg, 1);
             S.sh_pba[k / 64] &= ~(1ull << (k % 64));
         }
         break;
     case MSI_EV_DROPPED:
-        if (ev->value == MSI_DROP_NO_ADDRESS && k < S.n && pba_bit(S.sh_pba, k) &&
-            !pba_bit(x->pba, k)) {
-            FZ_CHECK_KNOWN(FZ_BUG_MSI_DROP_CLEARS_PENDING_SILENTLY, false,
-                           "MSI-X vector %u: PBA bit cleared by a drop without "
-                           "MSI_EV_PENDING 0", k);
-            S.sh_pba[k / 64] &= ~(1ull << (k % 64));
-            S.dropped_pending[1]++;
-        }
+        FZ_CHECK(!(ev->value == MSI_DROP_NO_ADDRESS && k < S.n && pba_bit(S.sh_pba, k) &&
+                   !pba_bit(x->pba, k)),
+                 "MSI-X vector %u: PBA bit cleared by a drop without MSI_EV_PENDING 0", k);
         break;
     case MSI_EV_ERROR:
         if (ev->value == MSI_ERR_UNMASKED_UPDATE)
@@ -984,9 +988,9 @@ int fuzz_pcimsi_run(const uint8_t *data, size_t size)
                 msi_reset(&S.c);
                 /* pci_msi.h: MSI_EV_PENDING value 0 is reported for a bit "cleared by
                  * the function (msi_clear_pending) or by reset" */
-                FZ_CHECK_KNOWN(FZ_BUG_MSI_RESET_NO_PENDING_EVENT, S.sh_msi_pending == 0,
-                               "msi_reset cleared pending bits %#x without MSI_EV_PENDING 0",
-                               S.sh_msi_pending);
+                FZ_CHECK(S.sh_msi_pending == 0,
+                         "msi_reset cleared pending bits %#x without MSI_EV_PENDING 0",
+                         S.sh_msi_pending);
                 S.sh_msi_pending = 0;
                 FZ_CHECK(S.c.control == ((S.c.mmc_log2 << 1) | (S.c.is64 ? 0x80u : 0) |
                                          (S.c.maskable ? 0x100u : 0)) &&
@@ -1000,9 +1004,9 @@ int fuzz_pcimsi_run(const uint8_t *data, size_t size)
 
                     for (unsigned q = 0; q < (S.n + 63) / 64; q++)
                         left |= S.sh_pba[q];
-                    FZ_CHECK_KNOWN(FZ_BUG_MSI_RESET_NO_PENDING_EVENT, left == 0,
-                                   "msix_reset cleared PBA bits without MSI_EV_PENDING 0 "
-                                   "(first qword %#llx)", (unsigned long long)S.sh_pba[0]);
+                    FZ_CHECK(left == 0,
+                             "msix_reset cleared PBA bits without MSI_EV_PENDING 0 "
+                             "(first qword %#llx)", (unsigned long long)S.sh_pba[0]);
                     memset(S.sh_pba, 0, sizeof S.sh_pba);
                 }
                 for (unsigned k = 0; k < S.n; k++)

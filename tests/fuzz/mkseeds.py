@@ -8,10 +8,11 @@ decodes (see the switch in tests/fuzz/fuzz_<target>.c): a few configuration
 bytes, then operations.  The seeds put each model in the states a guest
 normally reaches (programmed, an interrupt delivered, acknowledged and
 EOI'd, timers, masks, modes), so that fuzzing starts from there.  The files
-are named seed-<what>; minimized fuzzer finds sit next to them (cov-*), and
-inputs that reproduce a known model bug are named crash-<model>-<what>.
-Re-running the script rewrites the seed-* and crash-* files it knows and
-touches nothing else.
+are named seed-<what>; minimized fuzzer finds sit next to them (cov-*),
+inputs that reproduce a known, unfixed model bug are named
+crash-<model>-<what>, and those of fixed bugs stay as regressions under
+cov-<model>-<what>.  Re-running the script rewrites the seed-*, crash-* and
+regression files it knows and touches nothing else.
 """
 import os
 import struct
@@ -520,24 +521,25 @@ def pcimsi_seeds():
     return s
 
 
-# The inputs that reproduce the known model bugs (docs/fuzzing.md
-# "Findings").  Skipped by test_fuzz_replay until the model is fixed;
-# they fail with INTRSIM_FUZZ_STRICT=1.
+# The inputs of the model bugs found by fuzzing (docs/fuzzing.md
+# "Findings").  Both are fixed (issue 8): they are regression inputs now,
+# named cov-*, and test_fuzz_replay runs them.  An unfixed finding would be
+# named crash-* and skipped until its fix.
 def crash_seeds():
     c = {}
     # MSI-X: vector 0 signalled while masked (PBA bit set), then msix_reset:
-    # the PBA is cleared without MSI_EV_PENDING 0 for vector 0.
-    c[('pcimsi', 'crash-pcimsi-reset-pending-event')] = (
+    # the PBA is cleared, reported by MSI_EV_PENDING 0 for vector 0.
+    c[('pcimsi', 'cov-pcimsi-reset-pending-event')] = (
         Msi(table=1).msix_ctl(0x8000).msix_notify(0).msix_reset().b)
     # MSI-X: vector 0 signalled while masked with its address still 0, then
     # unmasked: the pending message is dropped (address 0) and its PBA bit
-    # cleared, without MSI_EV_PENDING 0.
-    c[('pcimsi', 'crash-pcimsi-drop-pending-event')] = (
+    # cleared, reported by MSI_EV_PENDING 0 before MSI_EV_DROPPED.
+    c[('pcimsi', 'cov-pcimsi-drop-pending-event')] = (
         Msi(table=1).msix_ctl(0x8000).msix_notify(0).table_write(0, 12, 0).b)
     # The same two on the MSI capability (per-vector masking, 1 vector).
-    c[('pcimsi', 'crash-pcimsi-reset-pending-event-msi')] = (
+    c[('pcimsi', 'cov-pcimsi-reset-pending-event-msi')] = (
         Msi(nvec=1, maskable=True).program_msi(0x01, 0x40, mask=1).notify(0).msi_reset().b)
-    c[('pcimsi', 'crash-pcimsi-drop-pending-event-msi')] = (
+    c[('pcimsi', 'cov-pcimsi-drop-pending-event-msi')] = (
         Msi(nvec=1, maskable=True).msi_write(0x0C, 4, 1).msi_write(2, 2, 1).notify(0)
         .msi_write(0x0C, 4, 0).b)
     return c

@@ -5,10 +5,9 @@
  * test as crashed, and the harness has printed the check, the operation and
  * the file.
  *
- * Files named crash-* reproduce known model bugs that are reported and not
- * fixed yet (docs/fuzzing.md "Findings"); they are skipped, with a TODO
- * line, until the model is fixed.  Then the skip goes and they stay as
- * regression inputs. */
+ * Every file runs, including the cov-pcimsi-* inputs of the two PCI MSI
+ * model bugs the fuzzer found (docs/fuzzing.md "Findings"), fixed in issue
+ * 8: they are regressions now. */
 #include <criterion/criterion.h>
 #include <criterion/logging.h>
 #include <dirent.h>
@@ -53,7 +52,7 @@ static void replay(const char *target)
     char dir[4096], path[4096];
     char *names[4096];
     size_t n = 0;
-    unsigned ran = 0, skipped = 0;
+    unsigned ran = 0;
     DIR *d;
     struct dirent *e;
 
@@ -66,7 +65,7 @@ static void replay(const char *target)
             names[n++] = strdup(e->d_name);
     closedir(d);
     qsort(names, n, sizeof names[0], cmp_names);
-    fz_set_strict(false);
+    fz_set_strict(true); /* no tolerated known bug: every check counts */
     fz_set_trace(false);
     for (size_t i = 0; i < n; i++) {
         struct stat st;
@@ -79,16 +78,6 @@ static void replay(const char *target)
             free(names[i]);
             continue;
         }
-        if (strncmp(names[i], "crash-", 6) == 0) {
-            /* TODO(issue 8): known model bug, reported in docs/fuzzing.md
-             * "Findings"; remove this skip once the model is fixed.  (Logged
-             * as info: Criterion fails a run that logs a warning.) */
-            cr_log_info("TODO(issue 8): skipping %s/%s: reproduces a known %s bug, see "
-                        "docs/fuzzing.md", target, names[i], target);
-            skipped++;
-            free(names[i]);
-            continue;
-        }
         buf = slurp(path, &len);
         fz_set_input(path);
         t->run(buf, len);
@@ -97,8 +86,7 @@ static void replay(const char *target)
         free(names[i]);
         ran++;
     }
-    cr_log_info("%s: %u corpus inputs replayed, %u known-bug inputs skipped", target, ran,
-                skipped);
+    cr_log_info("%s: %u corpus inputs replayed", target, ran);
     cr_assert_gt(ran, 0, "the %s corpus is empty", target);
 }
 

@@ -693,6 +693,86 @@ Test(msi_mask, reentrant_send_sees_settled_state)
     cr_assert_not(msi_vector_pending(&msi, 0));
 }
 
+/* Index of the i-th event of `kind` (0-based), or -1. */
+static int nth_ev(int kind, int i)
+{
+    for (int j = 0; j < nevs; j++)
+        if (evs[j].kind == kind && i-- == 0)
+            return j;
+    return -1;
+}
+
+/* 6.8.1.8: Pending Bits reset to 0 (RST# / FLR); each bit that was set is
+ * reported cleared, with the reset as its reason, in index order. */
+Test(msi_mask, reset_reports_each_pending_bit_cleared)
+{
+    msi_program(ADDR, 0x40, 3);
+    cwr(mask_off(), 4, 0xFF);
+    msi_notify(&msi, 6);
+    msi_notify(&msi, 1);
+    clear_records();
+    msi_reset(&msi);
+    cr_assert_eq(crd(pend_off(), 4), 0);
+    cr_assert_eq(count_ev(MSI_EV_PENDING), 2);
+    cr_assert_eq(evs[0].vector, 1);
+    cr_assert_eq(evs[1].vector, 6);
+    for (int i = 0; i < 2; i++) {
+        cr_assert_eq(evs[i].value, 0);
+        cr_assert_eq(evs[i].arg, MSI_PENDING_CLEAR_RESET);
+    }
+    clear_records();
+    msi_reset(&msi);
+    cr_assert_eq(nevs, 0, "nothing pending: a reset is silent");
+    cr_assert_eq(nsent, 0);
+}
+
+/* The function clears the bit when its reason goes away (6.8.1.8). */
+Test(msi_mask, clear_pending_reports_function_reason)
+{
+    msi_program(ADDR, 0x40, 0);
+    cwr(mask_off(), 4, 1);
+    msi_notify(&msi, 0);
+    clear_records();
+    cr_assert(msi_clear_pending(&msi, 0));
+    cr_assert_eq(nevs, 1);
+    cr_assert_eq(evs[0].kind, MSI_EV_PENDING);
+    cr_assert_eq(evs[0].arg, MSI_PENDING_CLEAR_FUNCTION);
+}
+
+/* A vector pended with address 0 and unmasked: the bit is consumed as by a
+ * send (6.8.1.8), the write is not made, and the events say both, the
+ * pending bit first. */
+Test(msi_mask, pending_dropped_for_address_0_reports_bit_cleared)
+{
+    cwr(mask_off(), 4, 1);
+    cwr(PCI_MSI_FLAGS, 2, PCI_MSI_FLAGS_ENABLE);
+    cr_assert_eq(msi_notify(&msi, 0), 0);
+    clear_records();
+    cwr(mask_off(), 4, 0);
+    cr_assert_eq(nsent, 0, "nothing written to address 0");
+    cr_assert_eq(crd(pend_off(), 4), 0);
+    int p = nth_ev(MSI_EV_PENDING, 0), d = nth_ev(MSI_EV_DROPPED, 0);
+    cr_assert(p >= 0 && d > p, "PENDING 0 (%d) before DROPPED (%d)", p, d);
+    cr_assert_eq(evs[p].value, 0);
+    cr_assert_eq(evs[p].arg, MSI_PENDING_CLEAR_DROPPED);
+    cr_assert_eq(evs[d].value, MSI_DROP_NO_ADDRESS);
+}
+
+/* Pended before the address was programmed, programmed while still
+ * masked: sent normally on unmask, no drop. */
+Test(msi_mask, pending_sent_once_address_programmed)
+{
+    cwr(mask_off(), 4, 1);
+    cwr(PCI_MSI_FLAGS, 2, PCI_MSI_FLAGS_ENABLE);
+    msi_notify(&msi, 0);
+    cwr(PCI_MSI_ADDRESS_LO, 4, ADDR);
+    cwr(data_off(), 2, 0x40);
+    cwr(mask_off(), 4, 0);
+    cr_assert_eq(nsent, 1);
+    cr_assert_eq(count_drop(MSI_DROP_NO_ADDRESS), 0);
+    cr_assert_eq(count_ev(MSI_EV_DELIVER_PENDING), 1);
+}
+
 /* ==== 5. MSI-X capability (6.8.2.1 - 6.8.2.5) ================================== */
 
 Test(msix_cap, layout)
@@ -1360,4 +1440,65 @@ Test(decode, event_names)
     cr_assert_str_eq(msix_event_name(MSI_EV_DELIVER_PENDING), "msix_deliver_pending");
     cr_assert_str_eq(msi_event_name(-1), "msi_unknown");
     cr_assert_str_eq(msix_event_name(MSI_EV_COUNT), "msix_unknown");
+}
+
+/* 6.8.2.10 / reset: the PBA reads 0 after msix_reset, and every bit that was
+ * set (here in two PBA QWORDs) is reported cleared, in index order. */
+Test(msix_mask, reset_reports_each_pba_bit_cleared)
+{
+    msix_free(&mx);
+    mx_fresh(128);
+    mx_enable(false);
+    msix_notify(&mx, 100);
+    msix_notify(&mx, 3);
+    cr_assert(pba_bit(3) && pba_bit(100));
+    clear_records();
+    msix_reset(&mx);
+    cr_assert_eq(msix_pba_read(&mx, 0, 8), 0);
+    cr_assert_eq(msix_pba_read(&mx, 8, 8), 0);
+    cr_assert_eq(nevs, 2);
+    cr_assert_eq(evs[0].vector, 3);
+    cr_assert_eq(evs[1].vector, 100);
+    for (int i = 0; i < 2; i++) {
+        cr_assert_eq(evs[i].kind, MSI_EV_PENDING);
+        cr_assert_eq(evs[i].value, 0);
+        cr_assert_eq(evs[i].arg, MSI_PENDING_CLEAR_RESET);
+    }
+    cr_assert_eq(nsent, 0);
+}
+
+/* 6.8.2.9: unmasking an entry whose Pending Bit is set clears the bit; with
+ * address 0 the model writes nothing, and reports the bit cleared first. */
+Test(msix_mask, pending_dropped_for_address_0_reports_bit_cleared)
+{
+    mx_enable(false);
+    cr_assert_eq(msix_notify(&mx, 0), 0, "masked at reset: pended");
+    clear_records();
+    mx_unmask(0);
+    cr_assert_eq(nsent, 0);
+    cr_assert_not(pba_bit(0));
+    int p = nth_ev(MSI_EV_PENDING, 0), d = nth_ev(MSI_EV_DROPPED, 0);
+    cr_assert(p >= 0 && d > p, "PENDING 0 (%d) before DROPPED (%d)", p, d);
+    cr_assert_eq(evs[p].arg, MSI_PENDING_CLEAR_DROPPED);
+    cr_assert_eq(evs[d].value, MSI_DROP_NO_ADDRESS);
+    cr_assert_eq(evs[d].vector, 0);
+}
+
+/* The same through the Function Mask: every dropped vector reports its bit. */
+Test(msix_mask, function_unmask_drops_report_each_bit)
+{
+    mx_enable(true);
+    mx_program(2, ADDR, 0x42);
+    mx_unmask(2);
+    mx_unmask(5);                       /* entry 5 keeps address 0 */
+    msix_notify(&mx, 2);
+    msix_notify(&mx, 5);
+    clear_records();
+    xwr(PCI_MSIX_FLAGS, 2, PCI_MSIX_FLAGS_ENABLE);
+    cr_assert_eq(nsent, 1);
+    cr_assert_eq(sent[0].data, 0x42);
+    cr_assert_eq(count_ev(MSI_EV_PENDING), 1);
+    cr_assert_eq(find_ev(MSI_EV_PENDING)->vector, 5);
+    cr_assert_eq(find_ev(MSI_EV_PENDING)->arg, MSI_PENDING_CLEAR_DROPPED);
+    cr_assert_not(pba_bit(5));
 }

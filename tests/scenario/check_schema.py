@@ -114,8 +114,17 @@ def check_names(schema, tests_dir: pathlib.Path, md: str) -> int:
             if f"`{n}`" not in md:
                 print(f"FAIL {what} {n!r} is not in {DOCS_NAME}")
                 failures += 1
+    faults = schema["$defs"]["machine"]["properties"]["faults"]["items"]["enum"]
+    loader = c_list(src, "k_fault_names")
+    if loader != faults:
+        print(f"FAIL fault names: loader {loader} != schema {faults}")
+        failures += 1
+    for n in loader:
+        if f"`{n}`" not in md:
+            print(f"FAIL fault {n!r} is not in {DOCS_NAME}")
+            failures += 1
     if not failures:
-        print("ok   event and field names: loader, schema and docs agree")
+        print("ok   event, field and fault names: loader, schema and docs agree")
     return failures
 
 

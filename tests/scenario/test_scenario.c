@@ -1443,6 +1443,14 @@ static const struct bad_case bad_cases[] = {
       "unknown state \"pic.master.isrr\"; did you mean \"pic.master.isr\"?" },
     { "state_cpu_range.json", "21:16: expect[0].state: ", "cpu 1 does not exist" },
     { "nesting_cpu_range.json", "21:22: expect[0].max_nesting: ", "cpu 3 does not exist" },
+    { "op_free_data_no_driver.json", "9:72: guest.programs[0].ops[0]: ",
+      "key \"irq\" does not apply to op \"free_data\"" },
+    /* fault injection (docs/invariants.md) */
+    { "fault_unknown.json", "4:76: machine.faults[1]: ",
+      "unknown fault \"ioapic_mis_edges\": must be \"lapic_ignore_ppr\", \"pic_ignore_elcr\", "
+      "\"ioapic_miss_edges\", \"pic_miss_edges\", \"lapic_miss_messages\", \"eoi_broadcast_lost\", \"cpu_if_stuck\", \"release_keeps_handler\", \"top_half_lock_twice\" or "
+      "\"top_half_unlock_unowned\"; did you mean \"ioapic_miss_edges\"?" },
+    { "fault_twice.json", "4:76: machine.faults[1]: ", "fault \"pic_ignore_elcr\" listed twice" },
     /* the apic platform: machine */
     { "apic_key_on_pic.json", "4:46: machine: ",
       "\"lapic\" needs platform \"apic\" (a pic machine is the 8259 pair alone)" },

@@ -129,3 +129,18 @@ Test(cli, seed_and_until_override)
     fclose(f);
     unlink(trace);
 }
+
+Test(cli, invariant_violation_fails_the_run)
+{
+    /* the fault ioapic_miss_edges loses the 2nd of three edges: the run
+     * exits 1 and names the violation (docs/invariants.md) */
+    char *path = write_tmp("{\"intrsim\":1,\"name\":\"t\","
+        "\"machine\":{\"cpus\":1,\"platform\":\"apic\",\"faults\":[\"ioapic_miss_edges\"]},"
+        "\"devices\":[{\"name\":\"a\",\"gsi\":4,\"trigger\":\"edge\"}],"
+        "\"guest\":{\"mode\":\"intr\",\"drivers\":[{\"name\":\"da\",\"device\":\"a\",\"trigger\":\"edge\"}]},"
+        "\"timeline\":[{\"at\":20000,\"every\":5000,\"count\":3,\"device\":\"a\",\"action\":\"pulse\",\"width\":50}],"
+        "\"run\":{\"until\":60000}}");
+    cr_assert_eq(sh("%s run %s --trace /dev/null", INTRSIM_BIN, path), 1, "%s", out);
+    cr_expect(strstr(out, "1 invariant violation"), "%s", out);
+    unlink(path);
+}

@@ -146,3 +146,28 @@ Test(irqgroup, legacy_group_drives_intx_and_masks_it)
     cr_assert_not(fn->intx_level, "MSI-X enabled: INTx is off");
     fixture_free(f);
 }
+
+/* A pending bit that goes without a message is traced (msi_pending_clear),
+ * so a trace reader never keeps a bit the registers no longer have. */
+Test(irqgroup, pending_bits_cleared_without_a_message_are_traced)
+{
+    struct fixture *f = fixture_run(scn);
+    struct sim_pci_fn *fn = fn_of(f);
+    struct sim_irq_group *g = &fn->groups[SIM_IRQ_MSIX];
+    msix_enable(fn);
+    sim_irq_group_update(g, 0, 0xFEE00000u, 0x42, true); /* masked in the table */
+    cr_assert_eq(sim_irq_group_trigger(g, 0), 0);
+    cr_assert(msix_vector_pending(&fn->msix, 0));
+    sim_pci_withdraw(fn); /* the device's reason went away (PCI 3.0 6.8.1.8) */
+    cr_assert_not(msix_vector_pending(&fn->msix, 0));
+    cr_assert_eq(fixture_count(f, "\"msi_pending_clear\"", "\"vector\":0", "\"reason\":\"function\""), 1);
+
+    /* entry 1 keeps address 0: pended, then unmasked in the table */
+    cr_assert_eq(sim_irq_group_trigger(g, 1), 0);
+    msix_table_write(&fn->msix, 1 * 16 + 12, 4, 0);
+    cr_assert_not(msix_vector_pending(&fn->msix, 1));
+    int clear = fixture_find(f, "\"msi_pending_clear\"", "\"reason\":\"dropped\"");
+    int drop = fixture_find(f, "\"msi_dropped\"", "\"reason\":\"no_address\"");
+    cr_assert(clear >= 0 && drop > clear, "clear %d before drop %d", clear, drop);
+    fixture_free(f);
+}

@@ -1,0 +1,43 @@
+# `intrsim explore` over a seed range of a race scenario finds failing seeds
+# (some, not all), and the reproduce command it prints for the first one,
+# run as printed (with the intrsim binary of this build), fails the same way
+# and writes a trace carrying the race's evidence.
+#   -DINTRSIM= -DSCENARIO= -DSEEDS=A..B -DOUT=dir -DEVIDENCE=trace event name
+file(REMOVE_RECURSE ${OUT})
+file(MAKE_DIRECTORY ${OUT})
+execute_process(COMMAND ${INTRSIM} explore ${SCENARIO} --seeds ${SEEDS}
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 1)
+  message(FATAL_ERROR "explore: expected exit 1 (failing seeds found), got ${rc}\n${out}${err}")
+endif()
+# (";" separates CMake list items: the lines' "; reproduce:" becomes "|")
+string(REPLACE ";" "|" out "${out}")
+string(REGEX MATCHALL "FAIL seed [0-9]+:[^\n]*" fails "${out}")
+list(LENGTH fails nfail)
+string(REGEX MATCH "([0-9]+) seeds run, ([0-9]+) failed" summary "${out}")
+set(nrun ${CMAKE_MATCH_1})
+if(nfail EQUAL 0 OR NOT nfail EQUAL CMAKE_MATCH_2 OR NOT nfail LESS nrun)
+  message(FATAL_ERROR "expected some (not all) seeds to fail, got ${nfail} FAIL lines, summary '${summary}'\n${out}")
+endif()
+list(GET fails 0 first)
+if(NOT first MATCHES "^FAIL seed ([0-9]+): .*\\| reproduce: intrsim (run [^\n]*)$")
+  message(FATAL_ERROR "no reproduce command in: ${first}")
+endif()
+set(seed ${CMAKE_MATCH_1})
+separate_arguments(args UNIX_COMMAND "${CMAKE_MATCH_2}")
+message(STATUS "${nfail} of ${nrun} seeds failed; replaying seed ${seed}: intrsim ${CMAKE_MATCH_2}")
+execute_process(COMMAND ${INTRSIM} ${args} WORKING_DIRECTORY ${OUT}
+                RESULT_VARIABLE rc2 OUTPUT_VARIABLE out2 ERROR_VARIABLE err2)
+if(NOT rc2 EQUAL 1)
+  message(FATAL_ERROR "the reproduce command exited ${rc2}, want 1 (an expectation failed)\n${out2}${err2}")
+endif()
+if(NOT EXISTS ${OUT}/seed-${seed}.jsonl)
+  message(FATAL_ERROR "the reproduce command wrote no ${OUT}/seed-${seed}.jsonl")
+endif()
+file(READ ${OUT}/seed-${seed}.jsonl trace)
+if(NOT trace MATCHES "\"ev\":\"${EVIDENCE}\"")
+  message(FATAL_ERROR "the replayed trace has no ${EVIDENCE} event")
+endif()
+if(NOT trace MATCHES "\"seed\":${seed}[,}]")
+  message(FATAL_ERROR "the replayed trace's header does not say seed ${seed}")
+endif()

@@ -294,6 +294,29 @@ static void la_trace(struct sim_cpu *c, const struct lapic_event *ev)
     trace_emit(&m->bus, &r);
 }
 
+/* The Local APIC event kinds la_observe has no use for in this run: those
+ * whose trace event nobody observes, except the ones the edge ledger and the
+ * EOI check read. */
+void sim_apic_observe_filter(struct sim_machine *m)
+{
+    static const struct {
+        int kind;
+        enum trace_ev_id ev;
+    } traced[] = {
+        { LAPIC_EV_SPURIOUS, TEV_lapic_spurious }, { LAPIC_EV_IPI, TEV_ipi },
+        { LAPIC_EV_TIMER, TEV_lapic_timer },       { LAPIC_EV_ESR, TEV_lapic_error },
+        { LAPIC_EV_INIT, TEV_init },               { LAPIC_EV_SIPI, TEV_sipi },
+        { LAPIC_EV_TPR, TEV_lapic_tpr },
+    };
+    uint32_t keep = 1u << LAPIC_EV_ACCEPT | 1u << LAPIC_EV_COALESCED | 1u << LAPIC_EV_REJECTED |
+                    1u << LAPIC_EV_EOI;
+    for (unsigned i = 0; i < sizeof traced / sizeof traced[0]; i++)
+        if (trace_wants(&m->bus, traced[i].ev))
+            keep |= 1u << traced[i].kind;
+    for (unsigned i = 0; i < m->ncpus && m->lapics; i++)
+        m->lapics[i].cb.observe_ignore = ~keep;
+}
+
 static void la_observe(void *opaque, const struct lapic_event *ev)
 {
     struct sim_cpu *c = opaque;

@@ -391,6 +391,8 @@ void sim_machine_run(struct sim_machine *m)
 {
     sim_schedule(&m->eng, m->until, SIM_PHASE_END, end_event, m, 0);
     sim_timeline_init(m);
+    if (m->lapics)
+        sim_apic_observe_filter(m); /* the observers are attached by now */
     for (unsigned i = 0; i < m->ncpus; i++)
         if (m->cpus[i].state == SIM_CPU_RUNNING)
             sim_cpu_start(&m->cpus[i]);

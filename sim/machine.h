@@ -225,6 +225,9 @@ void sim_pic_drive(struct sim_machine *m, int irq, int level);
 /* End-of-run invariants of the APIC platform (missing_eoi at the Local
  * APICs, level_not_redelivered at the I/O APICs); invariants_finish calls it. */
 void sim_apic_invariants_finish(struct sim_machine *m);
+/* Spares the Local APIC model calls for event kinds this run's observers
+ * do not want (called when the run starts, after the observers attach). */
+void sim_apic_observe_filter(struct sim_machine *m);
 /* Whether the scenario injects fault f (enum scn_fault). */
 static inline bool sim_fault(const struct sim_machine *m, int f)
 {

@@ -64,7 +64,7 @@ static void lapic_emit(const lapic_t *l, int kind, uint8_t vector, int value,
 {
     struct lapic_event ev;
 
-    if (!l->cb.observe)
+    if (!l->cb.observe || (l->cb.observe_ignore >> kind & 1u))
         return;
     ev.kind = kind;
     ev.vector = vector;

@@ -259,6 +259,9 @@ struct lapic_callbacks {
     void (*init)(void *opaque);                           /* INIT accepted: reset the CPU */
     void (*sipi)(void *opaque, uint8_t vector);           /* STARTUP taken */
     void (*observe)(void *opaque, const struct lapic_event *ev);
+    /* event kinds (bit 1 << kind) not reported to observe(): an observer
+     * that has no use for some kinds spares the call (0: report all) */
+    uint32_t observe_ignore;
 };
 
 typedef struct lapic {

@@ -380,11 +380,12 @@ static void la_nmi_ack(void *opaque, struct sim_cpu *cpu)
 
 /* ---- per-CPU register spaces ------------------------------------------------- */
 
-static uint64_t la_base_msr(lapic_t *l)
+/* IA32_APIC_BASE, an architectural register the model keeps as a plain
+ * field (read on every access to the APIC page, so not through the MSR
+ * read path). */
+static uint64_t la_base_msr(const lapic_t *l)
 {
-    uint64_t v = 0;
-    lapic_msr_read(l, MSR_IA32_APIC_BASE, &v);
-    return v;
+    return l->apic_base;
 }
 
 /* The Local APIC page answers only in xAPIC mode at the base programmed in

@@ -676,6 +676,7 @@ int export_vcd(struct trace *tr, const char *path, char *err, size_t errlen)
     struct vcd v = { .f = o.f };
     struct trace_state st;
     memset(&st, 0, sizeof st);
+    bool ok = false;            /* still false at done: out of memory */
     unsigned nc = tr->ncpus;
     int *cpu_sig = malloc((size_t)nc * 8 * sizeof *cpu_sig);
     int *wire_sig = malloc((size_t)(tr->nwires ? tr->nwires : 1) * sizeof *wire_sig);
@@ -683,7 +684,7 @@ int export_vcd(struct trace *tr, const char *path, char *err, size_t errlen)
     uint64_t *inta_reset = malloc((size_t)nc * sizeof *inta_reset);
     int pic_sig[2][3];
     if (!cpu_sig || !wire_sig || !pin_sig || !inta_reset || trace_state_init(tr, &st) < 0)
-        goto oom;
+        goto done;
     uint64_t hz = tr->hdr.clock_hz ? tr->hdr.clock_hz : 1000000000u;
     char ts[16];
     vcd_timescale(hz, ts, sizeof ts, &v.num, &v.den);
@@ -695,22 +696,22 @@ int export_vcd(struct trace *tr, const char *path, char *err, size_t errlen)
             (cpu_sig[c * 8 + S_DEPTH] = vcd_add(&v, 4, 0)) < 0 || (cpu_sig[c * 8 + S_VECTOR] = vcd_add(&v, 8, -1)) < 0 ||
             (cpu_sig[c * 8 + S_LEVEL] = vcd_add(&v, 2, 0)) < 0 || (cpu_sig[c * 8 + S_TOP] = vcd_add(&v, 1, 0)) < 0 ||
             (cpu_sig[c * 8 + S_BH] = vcd_add(&v, 1, 0)) < 0)
-            goto oom;
+            goto done;
         if (tr->has_lapic && (cpu_sig[c * 8 + S_ISRV] = vcd_add(&v, 8, -1)) < 0)
-            goto oom;
+            goto done;
         inta_reset[c] = UINT64_MAX;
     }
     for (int chip = 0; chip < 2; chip++)
         for (int r = 0; r < 3; r++)
             if ((pic_sig[chip][r] = tr->has_pic ? vcd_add(&v, 8, 0) : -1) < 0 && tr->has_pic)
-                goto oom;
+                goto done;
     wire_sig[0] = -1;
     for (uint32_t w = 1; w < tr->nwires; w++)
         if ((wire_sig[w] = vcd_add(&v, 1, 0)) < 0)
-            goto oom;
+            goto done;
     for (uint32_t k = 0; k < tr->npins; k++)
         if ((pin_sig[k * 2] = vcd_add(&v, 1, 0)) < 0 || (pin_sig[k * 2 + 1] = vcd_add(&v, 1, 0)) < 0)
-            goto oom;
+            goto done;
 
     FILE *f = o.f;
     fprintf(f, "$version intrsim %s export $end\n", INTRSIM_VERSION);
@@ -826,23 +827,18 @@ int export_vcd(struct trace *tr, const char *path, char *err, size_t errlen)
             vcd_set(&v, cpu_sig[c * 8 + S_INTA], 0, inta_reset[c]);
     if (tr->n)
         vcd_at(&v, tr->t_last + 1);
+    ok = true;
+done:
+    if (!ok)
+        snprintf(err, errlen, "%s: out of memory", path);
     trace_state_free(&st);
     free(cpu_sig);
     free(wire_sig);
     free(pin_sig);
     free(inta_reset);
     free(v.s);
-    return out_close(&o, true, err, errlen);
-oom:
-    snprintf(err, errlen, "%s: out of memory", path);
-    trace_state_free(&st);
-    free(cpu_sig);
-    free(wire_sig);
-    free(pin_sig);
-    free(inta_reset);
-    free(v.s);
-    out_close(&o, false, err, errlen);
-    return -1;
+    int rc = out_close(&o, ok, err, errlen);
+    return ok ? rc : -1;
 }
 
 /* ---- the command ---------------------------------------------------------------------- */

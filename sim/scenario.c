@@ -875,6 +875,20 @@ static int gsi_ref(struct ctx *c, uint64_t gsi)
                     gsi_ranges(c->s, r, sizeof r));
 }
 
+/* The required "gsi" of obj: an input of some I/O APIC. */
+static int get_gsi(struct ctx *c, const cJSON *obj, uint32_t *out)
+{
+    uint64_t gsi = 0;
+    if (get_u64(c, obj, "gsi", true, 0, SCN_MAX_GSI, 0, &gsi) < 0)
+        return -1;
+    push_key(c, "gsi", 0);
+    int rc = gsi_ref(c, gsi);
+    pop(c);
+    if (rc == 0)
+        *out = (uint32_t)gsi;
+    return rc;
+}
+
 /* An irq number as the core's API takes it, at the current path: on pic an
  * ISA IRQ 0..15; on apic 0..15 are ISA IRQs (reaching the I/O APIC input the
  * overrides name) and 16 and up are GSIs.  `what` names the value when it
@@ -1192,7 +1206,6 @@ static int load_override(struct ctx *c, const cJSON *obj, unsigned i)
     static const enum scn_iso_trigger trigv[] = { SCN_ISO_TRIG_CONFORMS, SCN_ISO_TRIG_EDGE, SCN_ISO_TRIG_LEVEL };
     struct scn_machine *m = &c->s->machine;
     struct scn_override *o = &m->overrides[i];
-    uint64_t gsi = 0;
     int pol = 0, trig = 0;
 
     if (check_object(c, obj, keys, N_OF(keys), "key") < 0)
@@ -1202,14 +1215,8 @@ static int load_override(struct ctx *c, const cJSON *obj, unsigned i)
     for (unsigned k = 0; k < i; k++)
         if (m->overrides[k].isa_irq == o->isa_irq)
             return err_member(c, obj, "isa", "ISA IRQ %u already has an override (overrides[%u])", o->isa_irq, k);
-    if (get_u64(c, obj, "gsi", true, 0, SCN_MAX_GSI, 0, &gsi) < 0)
+    if (get_gsi(c, obj, &o->gsi) < 0)
         return -1;
-    push_key(c, "gsi", 0);
-    int rc = gsi_ref(c, gsi);
-    pop(c);
-    if (rc < 0)
-        return -1;
-    o->gsi = (uint32_t)gsi;
     for (unsigned k = 0; k < i; k++)
         if (m->overrides[k].gsi == o->gsi)
             return err_member(c, obj, "gsi", "GSI %" PRIu32 " is already the target of overrides[%u] (ISA IRQ %u)",
@@ -1448,21 +1455,14 @@ static int load_intx(struct ctx *c, const cJSON *obj, struct scn_pci *p)
         p->intx_isa_irq = (int)v;
         p->intx_gsi = (uint32_t)v;
     } else {
-        uint64_t gsi = 0;
         if (member(obj, "irq"))
             return err_at_key(c, "irq", "\"irq\" applies to platform \"pic\"; on an apic machine INTA# is wired to "
                                         "an I/O APIC input: \"gsi\"");
         if (!member(obj, "gsi"))
             return err_here(c, "missing key \"gsi\" (the I/O APIC input INTA# is wired to)");
-        if (get_u64(c, obj, "gsi", true, 0, SCN_MAX_GSI, 0, &gsi) < 0)
-            return -1;
-        push_key(c, "gsi", 0);
-        int rc = gsi_ref(c, gsi);
-        pop(c);
-        if (rc < 0)
+        if (get_gsi(c, obj, &p->intx_gsi) < 0)
             return -1;
         p->intx_isa_irq = -1;
-        p->intx_gsi = (uint32_t)gsi;
     }
     p->has_intx = true;
     return 0;
@@ -1694,17 +1694,8 @@ static int load_device(struct ctx *c, const cJSON *obj, unsigned idx)
         d->polarity = SCN_POL_HIGH;
         return 0;
     }
-    {
-        uint64_t gsi = 0;
-        if (get_u64(c, obj, "gsi", true, 0, SCN_MAX_GSI, 0, &gsi) < 0)
-            return -1;
-        push_key(c, "gsi", 0);
-        rc = gsi_ref(c, gsi);
-        pop(c);
-        if (rc < 0)
-            return -1;
-        d->gsi = (uint32_t)gsi;
-    }
+    if (get_gsi(c, obj, &d->gsi) < 0)
+        return -1;
     if (get_enum(c, obj, "polarity", pols, N_OF(pols), d->trigger == SCN_TRIG_LEVEL ? SCN_POL_LOW : SCN_POL_HIGH,
                  &pol) < 0)
         return -1;

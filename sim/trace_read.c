@@ -544,6 +544,22 @@ static int scan_literal(struct scan *sc, const char *lit, size_t n)
 
 static int scan_value(struct scan *sc, struct val *v, int depth);
 
+/* An object's key string and its ':' (at sc->p, after white space), and
+ * the white space after them. */
+static int scan_key(struct scan *sc, const char **ks, uint32_t *kl)
+{
+    if (sc->p >= sc->end || *sc->p != '"')
+        return unexpected(sc, "expected a key string");
+    if (scan_string(sc, ks, kl) < 0)
+        return -1;
+    skip_ws(sc);
+    if (sc->p >= sc->end || *sc->p != ':')
+        return unexpected(sc, "expected ':'");
+    sc->p++;
+    skip_ws(sc);
+    return 0;
+}
+
 static int scan_nested(struct scan *sc, int depth)
 {
     char close = *sc->p == '{' ? '}' : ']';
@@ -562,15 +578,8 @@ static int scan_nested(struct scan *sc, int depth)
         if (obj) {
             const char *ks;
             uint32_t kl;
-            if (sc->p >= sc->end || *sc->p != '"')
-                return unexpected(sc, "expected a key string");
-            if (scan_string(sc, &ks, &kl) < 0)
+            if (scan_key(sc, &ks, &kl) < 0)
                 return -1;
-            skip_ws(sc);
-            if (sc->p >= sc->end || *sc->p != ':')
-                return unexpected(sc, "expected ':'");
-            sc->p++;
-            skip_ws(sc);
         }
         size_t mark = sc->scratch_used;
         if (scan_value(sc, &tmp, depth + 1) < 0)
@@ -632,17 +641,10 @@ static int scan_object(struct scan *sc)
     } else {
         for (;;) {
             skip_ws(sc);
-            if (sc->p >= sc->end || *sc->p != '"')
-                return unexpected(sc, "expected a key string");
             const char *ks;
             uint32_t kl;
-            if (scan_string(sc, &ks, &kl) < 0)
+            if (scan_key(sc, &ks, &kl) < 0)
                 return -1;
-            skip_ws(sc);
-            if (sc->p >= sc->end || *sc->p != ':')
-                return unexpected(sc, "expected ':'");
-            sc->p++;
-            skip_ws(sc);
             enum key k = key_lookup(ks, kl);
             struct val tmp;
             const char *vat = sc->p;
@@ -1431,6 +1433,31 @@ static void loader_free(struct loader *L)
     free(L->names.val);
 }
 
+static void loader_init(struct loader *L, struct trace *tr, unsigned flags, char *err, size_t errlen)
+{
+    memset(L, 0, sizeof *L);
+    L->tr = tr;
+    L->flags = flags;
+    L->err = err;
+    L->errlen = errlen;
+}
+
+/* The end of a load that stopped with rc (< 0: failed; 0, or 1 after a
+ * lenient stop: finish it): frees the loader; the trace, or NULL (and the
+ * trace closed). */
+static struct trace *loader_done(struct loader *L, int rc)
+{
+    struct trace *tr = L->tr;
+    if (rc >= 0)
+        rc = finish(L);
+    loader_free(L);
+    if (rc < 0) {
+        trace_close(tr);
+        return NULL;
+    }
+    return tr;
+}
+
 static int lenient_stop(struct loader *L)
 {
     if (!(L->flags & TRACE_LENIENT) || !L->header_seen)
@@ -1452,11 +1479,7 @@ static struct trace *open_text(const char *name, char *text, size_t len, unsigne
         return NULL;
     }
     struct loader L;
-    memset(&L, 0, sizeof L);
-    L.tr = tr;
-    L.flags = flags;
-    L.err = err;
-    L.errlen = errlen;
+    loader_init(&L, tr, flags, err, errlen);
     const char *data = text;
     tr->blk = text;
     tr->blk[len] = 0;
@@ -1474,14 +1497,7 @@ static struct trace *open_text(const char *name, char *text, size_t len, unsigne
         }
         pos += n + (nl ? 1 : 0);
     }
-    if (rc == 0)
-        rc = finish(&L);
-    loader_free(&L);
-    if (rc < 0) {
-        trace_close(tr);
-        return NULL;
-    }
-    return tr;
+    return loader_done(&L, rc);
 }
 
 /* A message about the JSON Lines text of a binary trace ("NAME:LINE[:COL]:
@@ -1667,11 +1683,7 @@ static struct trace *open_fd(const char *path, int fd, uint64_t size, unsigned f
     }
     tr->fd = fd;
     struct loader L;
-    memset(&L, 0, sizeof L);
-    L.tr = tr;
-    L.flags = flags;
-    L.err = err;
-    L.errlen = errlen;
+    loader_init(&L, tr, flags, err, errlen);
     /* pre-size the arrays from the file size (about 70 bytes a line) */
     if (size > 0) {
         uint64_t guess = size / 56 + 16;
@@ -1739,14 +1751,7 @@ static struct trace *open_fd(const char *path, int fd, uint64_t size, unsigned f
         base += pos;
     }
     free(buf);
-    if (rc >= 0)
-        rc = finish(&L);
-    loader_free(&L);
-    if (rc < 0) {
-        trace_close(tr);
-        return NULL;
-    }
-    return tr;
+    return loader_done(&L, rc);
 }
 
 void trace_close(struct trace *tr)
@@ -1875,12 +1880,13 @@ int trace_event_text(struct trace *tr, uint32_t i, char *buf, size_t len)
 
 /* ---- searching ------------------------------------------------------------- */
 
-uint32_t trace_lower_bound(const struct trace *tr, uint64_t T)
+/* The first event at or after T (upper: after T). */
+static uint32_t time_bound(const struct trace *tr, uint64_t T, bool upper)
 {
     uint32_t lo = 0, hi = tr->n;
     while (lo < hi) {
         uint32_t mid = lo + (hi - lo) / 2;
-        if (tr->t[mid] < T)
+        if (tr->t[mid] < T || (upper && tr->t[mid] == T))
             lo = mid + 1;
         else
             hi = mid;
@@ -1888,17 +1894,14 @@ uint32_t trace_lower_bound(const struct trace *tr, uint64_t T)
     return lo;
 }
 
+uint32_t trace_lower_bound(const struct trace *tr, uint64_t T)
+{
+    return time_bound(tr, T, false);
+}
+
 uint32_t trace_upper_bound(const struct trace *tr, uint64_t T)
 {
-    uint32_t lo = 0, hi = tr->n;
-    while (lo < hi) {
-        uint32_t mid = lo + (hi - lo) / 2;
-        if (tr->t[mid] <= T)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
+    return time_bound(tr, T, true);
 }
 
 uint32_t trace_span_lower(const struct trace_span_list *l, uint64_t T)

@@ -153,25 +153,42 @@ int intr_vec_alloc_block(unsigned irq, unsigned n, int want_cpu, int want_base,
     return alloc_block(irq, n, want_cpu, false, want_base, cpu_out, base_out) ? -INTR_ENOSPC : 0;
 }
 
-void intr_vec_free(unsigned cpu, uint8_t vector)
+/* What a table entry holds: a line (live), a line's retriggered vector on
+ * an offline CPU, or nothing. */
+enum vec_state { VEC_S_LIVE, VEC_S_RETRIG, VEC_S_FREE };
+
+/* If the entry (cpu, vector) is in state `from` (live or retriggered), move
+ * it to `to` (retriggered or free) and return true; else change nothing.
+ * A live entry counts in the CPU's load (vec_count) until it leaves that
+ * state; a level line's entry keeps its vector number from other level
+ * lines (level_users) until it is free, retriggered or not. */
+static bool vec_move(unsigned cpu, uint8_t vector, enum vec_state from, enum vec_state to)
 {
     hal_irqflags_t f;
+    bool moved;
     int16_t e;
 
     if (cpu >= INTR_NR_CPUS)
-        return;
+        return false;
     f = hal_irq_save();
     hal_spin_lock(&vector_lock);
     e = vec_table[cpu][vector];
-    if (e != VEC_FREE && !(e & VEC_RETRIG)) {
-        vec_table[cpu][vector] = VEC_FREE;
-        if (vec_count[cpu])
+    moved = e != VEC_FREE && ((e & VEC_RETRIG) ? from == VEC_S_RETRIG : from == VEC_S_LIVE);
+    if (moved) {
+        vec_table[cpu][vector] = to == VEC_S_FREE ? VEC_FREE : (int16_t)(e | VEC_RETRIG);
+        if (from == VEC_S_LIVE && vec_count[cpu])
             vec_count[cpu]--;
-        if ((e & VEC_LEVEL) && level_users[vector])
+        if (to == VEC_S_FREE && (e & VEC_LEVEL) && level_users[vector])
             level_users[vector]--;
     }
     hal_spin_unlock(&vector_lock);
     hal_irq_restore(f);
+    return moved;
+}
+
+void intr_vec_free(unsigned cpu, uint8_t vector)
+{
+    vec_move(cpu, vector, VEC_S_LIVE, VEC_S_FREE);
 }
 
 /* The line mapped at (cpu, vector) in the per-CPU table, or -1. */
@@ -189,44 +206,13 @@ int intr_vec_lookup(unsigned cpu, uint8_t vector)
 
 void intr_vec_mark_retriggered(unsigned cpu, uint8_t vector)
 {
-    hal_irqflags_t f;
-    int16_t e;
-
-    if (cpu >= INTR_NR_CPUS)
-        return;
-    f = hal_irq_save();
-    hal_spin_lock(&vector_lock);
-    e = vec_table[cpu][vector];
-    if (e != VEC_FREE && !(e & VEC_RETRIG)) {
-        /* No longer the CPU's load; level_users keeps the number reserved. */
-        vec_table[cpu][vector] = (int16_t)(e | VEC_RETRIG);
-        if (vec_count[cpu])
-            vec_count[cpu]--;
-    }
-    hal_spin_unlock(&vector_lock);
-    hal_irq_restore(f);
+    /* No longer the CPU's load; level_users keeps the number reserved. */
+    vec_move(cpu, vector, VEC_S_LIVE, VEC_S_RETRIG);
 }
 
 bool intr_vec_take_retriggered(unsigned cpu, uint8_t vector)
 {
-    hal_irqflags_t f;
-    bool was = false;
-    int16_t e;
-
-    if (cpu >= INTR_NR_CPUS)
-        return false;
-    f = hal_irq_save();
-    hal_spin_lock(&vector_lock);
-    e = vec_table[cpu][vector];
-    if (e != VEC_FREE && (e & VEC_RETRIG)) {
-        vec_table[cpu][vector] = VEC_FREE;
-        if ((e & VEC_LEVEL) && level_users[vector])
-            level_users[vector]--;
-        was = true;
-    }
-    hal_spin_unlock(&vector_lock);
-    hal_irq_restore(f);
-    return was;
+    return vec_move(cpu, vector, VEC_S_RETRIG, VEC_S_FREE);
 }
 
 bool intr_vec_has_retriggered(unsigned cpu)

@@ -5,7 +5,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "fake_hal.h"
+#include "core_fixture.h"
 #include "intr.h"
 #include "intr_chip.h"
 #include "intr_ioapic.h"
@@ -13,7 +13,6 @@
 
 #define LB  FAKE_LAPIC_BASE
 #define IOB FAKE_IOAPIC_BASE
-#define IOB2 (FAKE_IOAPIC_BASE + 0x1000)
 
 struct acc {
     enum fake_ev_kind kind;
@@ -68,99 +67,9 @@ static int find_reg(enum fake_ev_kind kind, uint64_t addr, unsigned from)
     return -1;
 }
 
-/* ---- devices ------------------------------------------------------------------ */
-struct tdev {
-    struct intr_device dev;
-    unsigned calls;
-    unsigned cpu_seen;
-    int level_seen;
-    bool if_seen;
-    unsigned log_at;
-};
-
-static bool thandler(struct intr_device *dev)
-{
-    struct tdev *d = dev->data;
-
-    d->calls++;
-    d->cpu_seen = hal_cpu_id();
-    d->level_seen = (int)intr_current_level();
-    d->if_seen = hal_irq_enabled();
-    d->log_at = fake_nlog;
-    return true;
-}
-
-static void tdev_init(struct tdev *d, const char *name)
-{
-    memset(d, 0, sizeof *d);
-    d->dev.name = name;
-    d->dev.data = d;
-}
-
-static struct intr_irq_info info(unsigned pin)
-{
-    static struct intr_irq_info i;
-
-    memset(&i, 0, sizeof i);
-    cr_assert_eq(intr_irq_info(pin, &i), 0);
-    return i;
-}
-
-static struct intr_cpu_stats cpu_stats(unsigned cpu)
-{
-    struct intr_cpu_stats s;
-
-    cr_assert_eq(intr_cpu_stats(cpu, &s), 0);
-    return s;
-}
-
 static uint64_t rte(unsigned k, unsigned pin)
 {
     return fake_ioapic[k].rte[pin];
-}
-
-static void cpu_up(unsigned cpu)
-{
-    unsigned saved = hal_cpu_id();
-
-    fake_set_cpu(cpu);
-    cr_assert_eq(intr_cpu_init(), 0);
-    fake_set_cpu(saved);
-}
-
-/* Boot the APIC platform (set up beforehand by the test or by default:
- * ncpus CPUs, xAPIC) with the first `online` CPUs online. */
-static void boot_platform(unsigned online)
-{
-    unsigned c;
-
-    cr_assert_eq(intr_set_legacy_pic_mode(INTR_PIC_MASKED), 0);
-    cr_assert_eq(intr_init(), 0);
-    for (c = 0; c < online; c++)
-        cpu_up(c);
-    fake_set_cpu(0);
-    fake_log_clear();
-    fake_nipis = 0;
-}
-
-static void apic_boot(unsigned ncpus, unsigned online)
-{
-    fake_hal_reset();
-    fake_apic_platform(ncpus, false);
-    boot_platform(online);
-}
-
-/* Two I/O APICs of 120 pins: GSIs 0-239. */
-static void big_platform(unsigned ncpus)
-{
-    fake_hal_reset();
-    fake_apic_platform(ncpus, false);
-    fake_platform.nioapics = 2;
-    fake_platform.ioapic[1].id = (uint8_t)(ncpus + 1);
-    fake_platform.ioapic[1].base = IOB2;
-    fake_platform.ioapic[1].gsi_base = 120;
-    fake_ioapic_set_version(0, 0x20, 120);
-    fake_ioapic_set_version(1, 0x20, 120);
 }
 
 static void nop_ipi(void *arg)

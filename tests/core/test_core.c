@@ -9,7 +9,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "fake_hal.h"
+#include "core_fixture.h"
 #include "intr.h"
 #include "intr_chip.h"
 
@@ -82,38 +82,7 @@ static struct intr_chip test_chip = {
     .config_msi = NULL,
 };
 
-/* ---- devices ---------------------------------------------------------------- */
-struct tdev {
-    struct intr_device dev;
-    bool claim;             /* handler's return value */
-    unsigned calls;
-    int level_seen;
-    bool if_seen;
-    unsigned cpu_seen;
-    void (*action)(struct tdev *);  /* extra work inside the handler */
-};
-
-static bool thandler(struct intr_device *dev)
-{
-    struct tdev *d = dev->data;
-
-    d->calls++;
-    d->level_seen = (int)intr_current_level();
-    d->if_seen = hal_irq_enabled();
-    d->cpu_seen = hal_cpu_id();
-    if (d->action)
-        d->action(d);
-    return d->claim;
-}
-
-static void tdev_init(struct tdev *d, const char *name, bool claim)
-{
-    memset(d, 0, sizeof *d);
-    d->dev.name = name;
-    d->dev.data = d;
-    d->claim = claim;
-}
-
+/* ---- setup ----------------------------------------------------------------- */
 static void setup(void)
 {
     fake_hal_reset();
@@ -125,30 +94,13 @@ static void setup(void)
     fake_log_clear();
 }
 
-static struct intr_irq_info info(unsigned pin)
-{
-    struct intr_irq_info i;
-
-    memset(&i, 0, sizeof i);
-    cr_assert_eq(intr_irq_info(pin, &i), 0);
-    return i;
-}
-
-static struct intr_cpu_stats cpu_stats(unsigned cpu)
-{
-    struct intr_cpu_stats s;
-
-    cr_assert_eq(intr_cpu_stats(cpu, &s), 0);
-    return s;
-}
-
 /* ---- boot ------------------------------------------------------------------- */
 Test(boot, no_pic_selects_nothing)
 {
     struct tdev a;
 
     fake_hal_reset();
-    tdev_init(&a, "a", true);
+    tdev_init(&a, "a");
     cr_assert_eq(intr_init(), -INTR_ENODEV);
     cr_assert_null(intr_get_chip());
     cr_assert_null(fake_entry);
@@ -183,9 +135,9 @@ Test(dispatch, every_sharer_runs, .init = setup)
 {
     struct tdev a, b, c;
 
-    tdev_init(&a, "a", true);
-    tdev_init(&b, "b", true);
-    tdev_init(&c, "c", false);
+    tdev_init(&a, "a");
+    tdev_init(&b, "b");
+    tdev_init_claim(&c, "c", false);
     cr_assert_eq(intr_request_irq(5, &a.dev, thandler, INTR_TRIGGER_LEVEL_HIGH, true), 0);
     cr_assert_eq(intr_request_irq(5, &b.dev, thandler, INTR_TRIGGER_LEVEL_HIGH, true), 0);
     cr_assert_eq(intr_request_irq(5, &c.dev, thandler, INTR_TRIGGER_LEVEL_HIGH, true), 0);
@@ -226,8 +178,8 @@ Test(dispatch, unhandled_counted_and_traced, .init = setup)
     struct tdev a, b;
     int i;
 
-    tdev_init(&a, "a", false);
-    tdev_init(&b, "b", false);
+    tdev_init_claim(&a, "a", false);
+    tdev_init_claim(&b, "b", false);
     cr_assert_eq(intr_request_irq(9, &a.dev, thandler, INTR_TRIGGER_LEVEL_HIGH, true), 0);
     cr_assert_eq(intr_request_irq(9, &b.dev, thandler, INTR_TRIGGER_LEVEL_HIGH, true), 0);
     fake_log_clear();
@@ -254,7 +206,7 @@ Test(dispatch, level_flow_masks_and_acks_before_handlers, .init = setup)
     struct tdev a;
     int mask, ack, enter, exit_, unmask;
 
-    tdev_init(&a, "a", true);
+    tdev_init(&a, "a");
     cr_assert_eq(intr_request_irq(4, &a.dev, thandler, INTR_TRIGGER_LEVEL_HIGH, false), 0);
     fake_log_clear();
     fake_interrupt(TVEC(4));
@@ -278,7 +230,7 @@ Test(dispatch, level_flow_uses_chip_mask_ack, .init = setup)
     struct tdev a;
 
     test_chip.mask_ack = tc_mask_ack;
-    tdev_init(&a, "a", true);
+    tdev_init(&a, "a");
     cr_assert_eq(intr_request_irq(4, &a.dev, thandler, INTR_TRIGGER_LEVEL_HIGH, false), 0);
     fake_log_clear();
     fake_interrupt(TVEC(4));
@@ -292,7 +244,7 @@ Test(dispatch, edge_flow_acks_without_masking, .init = setup)
 {
     struct tdev a;
 
-    tdev_init(&a, "a", true);
+    tdev_init(&a, "a");
     cr_assert_eq(intr_request_irq(6, &a.dev, thandler, INTR_TRIGGER_EDGE, true), 0);
     fake_log_clear();
     fake_interrupt(TVEC(6));
@@ -308,7 +260,7 @@ Test(dispatch, fasteoi_flow_eoi_after_handlers, .init = setup)
     struct tdev a;
 
     tc_flow = INTR_FLOW_FASTEOI;
-    tdev_init(&a, "a", true);
+    tdev_init(&a, "a");
     cr_assert_eq(intr_request_irq(6, &a.dev, thandler, INTR_TRIGGER_LEVEL_HIGH, false), 0);
     fake_log_clear();
     fake_interrupt(TVEC(6));
@@ -359,7 +311,7 @@ Test(dispatch, chip_spurious_not_dispatched, .init = setup)
     struct tdev a;
     int i;
 
-    tdev_init(&a, "a", true);
+    tdev_init(&a, "a");
     cr_assert_eq(intr_request_irq(7, &a.dev, thandler, INTR_TRIGGER_EDGE, false), 0);
     fake_log_clear();
     tc_spurious_7 = true;
@@ -384,7 +336,7 @@ Test(dispatch, per_cpu_counts, .init = setup)
     struct tdev a;
     struct intr_irq_info in;
 
-    tdev_init(&a, "a", true);
+    tdev_init(&a, "a");
     cr_assert_eq(intr_request_irq(3, &a.dev, thandler, INTR_TRIGGER_EDGE, true), 0);
     fake_interrupt(TVEC(3));
     fake_set_cpu(1);
@@ -406,8 +358,8 @@ Test(dispatch, irq_info_names, .init = setup)
     struct tdev a, b;
     struct intr_irq_info in;
 
-    tdev_init(&a, "eth0", true);
-    tdev_init(&b, "uhci", true);
+    tdev_init(&a, "eth0");
+    tdev_init(&b, "uhci");
     cr_assert_eq(intr_request_irq(11, &a.dev, thandler, INTR_TRIGGER_LEVEL_HIGH, true), 0);
     cr_assert_eq(intr_request_irq(11, &b.dev, thandler, INTR_TRIGGER_LEVEL_HIGH, true), 0);
     in = info(11);
@@ -426,10 +378,10 @@ Test(request, sharing_rules, .init = setup)
 {
     struct tdev a, b, c, d;
 
-    tdev_init(&a, "a", true);
-    tdev_init(&b, "b", true);
-    tdev_init(&c, "c", true);
-    tdev_init(&d, "d", true);
+    tdev_init(&a, "a");
+    tdev_init(&b, "b");
+    tdev_init(&c, "c");
+    tdev_init(&d, "d");
 
     /* exclusive holder: nobody joins */
     cr_assert_eq(intr_request_irq(3, &a.dev, thandler, INTR_TRIGGER_EDGE, false), 0);
@@ -465,8 +417,8 @@ Test(request, first_binds_and_unmasks_traced, .init = setup)
     struct tdev a, b;
     int i;
 
-    tdev_init(&a, "a", true);
-    tdev_init(&b, "b", true);
+    tdev_init(&a, "a");
+    tdev_init(&b, "b");
     cr_assert_eq(intr_request_irq(12, &a.dev, thandler, INTR_TRIGGER_LEVEL_LOW, true), 0);
     cr_assert_eq(fake_count_chip("bind", 12), 1);
     cr_assert_lt(fake_find_chip("bind", 12, 0), fake_find_chip("unmask", 12, 0));
@@ -490,10 +442,10 @@ Test(request, action_pool_exhaustion, .init = setup)
     unsigned i;
 
     for (i = 0; i < INTR_MAX_ACTIONS; i++) {
-        tdev_init(&devs[i], "d", true);
+        tdev_init(&devs[i], "d");
         cr_assert_eq(intr_request_irq(4, &devs[i].dev, thandler, INTR_TRIGGER_EDGE, true), 0);
     }
-    tdev_init(&devs[i], "x", true);
+    tdev_init(&devs[i], "x");
     cr_assert_eq(intr_request_irq(5, &devs[i].dev, thandler, INTR_TRIGGER_EDGE, true), -INTR_ENOMEM);
     /* a refused request does not leak its slot */
     cr_assert_eq(intr_release_irq(4, &devs[0].dev), 0);
@@ -510,8 +462,8 @@ Test(release, one_sharer_keeps_line_unmasked, .init = setup)
     struct tdev a, b;
     int i;
 
-    tdev_init(&a, "a", true);
-    tdev_init(&b, "b", true);
+    tdev_init(&a, "a");
+    tdev_init(&b, "b");
     cr_assert_eq(intr_request_irq(5, &a.dev, thandler, INTR_TRIGGER_LEVEL_HIGH, true), 0);
     cr_assert_eq(intr_request_irq(5, &b.dev, thandler, INTR_TRIGGER_LEVEL_HIGH, true), 0);
     fake_log_clear();
@@ -546,7 +498,7 @@ Test(release, last_release_resets_disable_depth, .init = setup)
 {
     struct tdev a;
 
-    tdev_init(&a, "a", true);
+    tdev_init(&a, "a");
     cr_assert_eq(intr_request_irq(5, &a.dev, thandler, INTR_TRIGGER_EDGE, true), 0);
     cr_assert_eq(intr_disable_irq(5), 0);
     cr_assert_eq(intr_release_irq(5, &a.dev), 0);
@@ -564,8 +516,8 @@ Test(release, from_own_handler, .init = setup)
 {
     struct tdev a, b;
 
-    tdev_init(&a, "a", true);
-    tdev_init(&b, "b", true);
+    tdev_init(&a, "a");
+    tdev_init(&b, "b");
     a.action = release_self;
     cr_assert_eq(intr_request_irq(8, &a.dev, thandler, INTR_TRIGGER_LEVEL_HIGH, true), 0);
     cr_assert_eq(intr_request_irq(8, &b.dev, thandler, INTR_TRIGGER_LEVEL_HIGH, true), 0);
@@ -601,7 +553,7 @@ Test(release, waits_for_handler_on_other_cpu, .init = setup)
     uint8_t vec = TVEC(3);
     int exit_i, rel_i;
 
-    tdev_init(&a, "a", true);
+    tdev_init(&a, "a");
     a.action = slow_work;
     cr_assert_eq(intr_request_irq(3, &a.dev, thandler, INTR_TRIGGER_EDGE, true), 0);
     fake_log_clear();
@@ -626,7 +578,7 @@ Test(release, disable_waits_for_handler_on_other_cpu, .init = setup)
     struct tdev a;
     uint8_t vec = TVEC(3);
 
-    tdev_init(&a, "a", true);
+    tdev_init(&a, "a");
     a.action = slow_work;
     cr_assert_eq(intr_request_irq(3, &a.dev, thandler, INTR_TRIGGER_LEVEL_HIGH, true), 0);
     fake_cpu_start(1, cpu1_take, &vec);
@@ -651,7 +603,7 @@ Test(dispatch, edge_while_in_progress_elsewhere_is_rerun, .init = setup)
     struct tdev a;
     uint8_t vec = TVEC(3);
 
-    tdev_init(&a, "a", true);
+    tdev_init(&a, "a");
     a.action = slow_work;
     cr_assert_eq(intr_request_irq(3, &a.dev, thandler, INTR_TRIGGER_EDGE, true), 0);
     fake_cpu_start(1, cpu1_take, &vec);
@@ -677,7 +629,7 @@ Test(disable, depth_and_unbalanced_enable, .init = setup)
     struct tdev a;
     int i;
 
-    tdev_init(&a, "a", true);
+    tdev_init(&a, "a");
     cr_assert_eq(intr_request_irq(4, &a.dev, thandler, INTR_TRIGGER_LEVEL_HIGH, false), 0);
     cr_assert_eq(intr_set_disable_mode(4, INTR_DISABLE_MASK_AT_ONCE), 0);
     fake_log_clear();
@@ -723,7 +675,7 @@ Test(disable, level_line_disabled_holds_then_hardware_redelivers, .init = setup)
 {
     struct tdev a;
 
-    tdev_init(&a, "a", true);
+    tdev_init(&a, "a");
     cr_assert_eq(intr_request_irq(4, &a.dev, thandler, INTR_TRIGGER_LEVEL_HIGH, false), 0);
     cr_assert_eq(intr_disable_irq(4), 0);
     fake_log_clear();
@@ -746,7 +698,7 @@ Test(disable, edge_line_disabled_is_replayed_on_enable, .init = setup)
     struct tdev a;
     int i;
 
-    tdev_init(&a, "a", true);
+    tdev_init(&a, "a");
     cr_assert_eq(intr_request_irq(6, &a.dev, thandler, INTR_TRIGGER_EDGE, false), 0);
     cr_assert_eq(intr_disable_irq(6), 0);
     fake_interrupt(TVEC(6));
@@ -779,7 +731,7 @@ Test(disable, handler_disables_own_line, .init = setup)
 {
     struct tdev a;
 
-    tdev_init(&a, "a", true);
+    tdev_init(&a, "a");
     a.action = disable_own_line;
     cr_assert_eq(intr_request_irq(4, &a.dev, thandler, INTR_TRIGGER_LEVEL_HIGH, false), 0);
     fake_interrupt(TVEC(4));
@@ -794,8 +746,8 @@ Test(disable, nobody_cared_disables_line, .init = setup)
     unsigned n;
     int i;
 
-    tdev_init(&a, "a", false);
-    tdev_init(&b, "b", true);
+    tdev_init_claim(&a, "a", false);
+    tdev_init(&b, "b");
     cr_assert_eq(intr_request_irq(5, &a.dev, thandler, INTR_TRIGGER_LEVEL_HIGH, true), 0);
     fake_record_traces = false;
     for (n = 0; n < 100000 && !info(5).spurious_disabled; n++)
@@ -822,7 +774,7 @@ Test(disable, mostly_unhandled_is_not_stuck, .init = setup)
     struct tdev a;
     unsigned n;
 
-    tdev_init(&a, "a", false);
+    tdev_init_claim(&a, "a", false);
     cr_assert_eq(intr_request_irq(5, &a.dev, thandler, INTR_TRIGGER_LEVEL_HIGH, true), 0);
     fake_record_traces = false;
     for (n = 0; n < 100000; n++) {
@@ -870,8 +822,8 @@ Test(levels, bottom_halves_and_nesting, .init = setup)
     unsigned i, n = 0;
 
     memset(&bh, 0, sizeof bh);
-    tdev_init(&a, "a", true);
-    tdev_init(&b, "b", true);
+    tdev_init(&a, "a");
+    tdev_init(&b, "b");
     cr_assert_eq(intr_request_irq(3, &a.dev, thandler, INTR_TRIGGER_EDGE, false), 0);
     cr_assert_eq(intr_request_irq(9, &b.dev, thandler, INTR_TRIGGER_EDGE, false), 0);
     intr_register_bottom_half_l1(bh_l1);
@@ -918,8 +870,8 @@ Test(levels, no_level_three, .init = setup)
     unsigned i;
 
     memset(&bh, 0, sizeof bh);
-    tdev_init(&a, "a", true);
-    tdev_init(&b, "b", true);
+    tdev_init(&a, "a");
+    tdev_init(&b, "b");
     cr_assert_eq(intr_request_irq(3, &a.dev, thandler, INTR_TRIGGER_EDGE, false), 0);
     cr_assert_eq(intr_request_irq(9, &b.dev, thandler, INTR_TRIGGER_EDGE, false), 0);
     intr_register_bottom_half_l1(bh_l1);
@@ -949,8 +901,8 @@ Test(levels, handler_enabling_interrupts_is_caught, .init = setup)
 {
     struct tdev a, b;
 
-    tdev_init(&a, "a", true);
-    tdev_init(&b, "b", true);
+    tdev_init(&a, "a");
+    tdev_init(&b, "b");
     a.action = enabling_handler;
     cr_assert_eq(intr_request_irq(3, &a.dev, thandler, INTR_TRIGGER_EDGE, true), 0);
     cr_assert_eq(intr_request_irq(3, &b.dev, thandler, INTR_TRIGGER_EDGE, true), 0);
@@ -964,7 +916,7 @@ Test(levels, bottom_half_without_registration, .init = setup)
 {
     struct tdev a;
 
-    tdev_init(&a, "a", true);
+    tdev_init(&a, "a");
     cr_assert_eq(intr_request_irq(3, &a.dev, thandler, INTR_TRIGGER_EDGE, false), 0);
     fake_log_clear();
     fake_interrupt(TVEC(3));
@@ -1014,7 +966,7 @@ Test(lazy, edge_line_unmasked_until_it_fires_then_resent, .init = setup)
     struct tdev a;
     int i;
 
-    tdev_init(&a, "a", true);
+    tdev_init(&a, "a");
     cr_assert_eq(intr_request_irq(6, &a.dev, thandler, INTR_TRIGGER_EDGE, false), 0);
     cr_assert_eq(info(6).disable_mode, INTR_DISABLE_LAZY);
     fake_log_clear();
@@ -1064,7 +1016,7 @@ Test(lazy, quiet_line_needs_no_mask_at_all, .init = setup)
 {
     struct tdev a;
 
-    tdev_init(&a, "a", true);
+    tdev_init(&a, "a");
     cr_assert_eq(intr_request_irq(6, &a.dev, thandler, INTR_TRIGGER_EDGE, false), 0);
     fake_log_clear();
     cr_assert_eq(intr_disable_irq(6), 0);
@@ -1082,7 +1034,7 @@ Test(lazy, level_line_masked_on_arrival_never_resent, .init = setup)
 {
     struct tdev a;
 
-    tdev_init(&a, "a", true);
+    tdev_init(&a, "a");
     cr_assert_eq(intr_request_irq(4, &a.dev, thandler, INTR_TRIGGER_LEVEL_HIGH, false), 0);
     cr_assert_eq(intr_disable_irq(4), 0);
     cr_assert(!tc_masked[4]);
@@ -1102,8 +1054,8 @@ Test(lazy, mask_at_once_drops_edges, .init = setup)
 {
     struct tdev a, b;
 
-    tdev_init(&a, "a", true);
-    tdev_init(&b, "b", true);
+    tdev_init(&a, "a");
+    tdev_init(&b, "b");
     cr_assert_eq(intr_request_irq(6, &a.dev, thandler, INTR_TRIGGER_EDGE, false), 0);
     cr_assert_eq(intr_request_irq(8, &b.dev, thandler, INTR_TRIGGER_EDGE, false), 0);
     cr_assert_eq(intr_set_disable_mode(6, INTR_DISABLE_MASK_AT_ONCE), 0);
@@ -1153,9 +1105,9 @@ Test(spurious, storm_disables_names_counts_and_new_sharer_reenables, .init = set
     unsigned n;
     int i;
 
-    tdev_init(&a, "a", false);
-    tdev_init(&b, "b", false);
-    tdev_init(&c, "c", false);
+    tdev_init_claim(&a, "a", false);
+    tdev_init_claim(&b, "b", false);
+    tdev_init_claim(&c, "c", false);
     cr_assert_eq(intr_set_spurious_thresholds(0, 0, 0), -INTR_EINVAL);
     cr_assert_eq(intr_set_spurious_thresholds(10, 10, 0), -INTR_EINVAL);
     cr_assert_eq(intr_set_spurious_thresholds(10, 8, 0), 0);
@@ -1195,7 +1147,7 @@ Test(spurious, handled_ones_keep_the_line, .init = setup)
     struct tdev a;
     unsigned n;
 
-    tdev_init(&a, "a", false);
+    tdev_init_claim(&a, "a", false);
     cr_assert_eq(intr_set_spurious_thresholds(10, 8, 0), 0);
     cr_assert_eq(intr_request_irq(5, &a.dev, thandler, INTR_TRIGGER_LEVEL_HIGH, true), 0);
     for (n = 0; n < 100; n++) {
@@ -1211,7 +1163,7 @@ Test(spurious, far_apart_unhandled_restart_the_count, .init = setup)
     struct tdev a;
     unsigned n;
 
-    tdev_init(&a, "a", false);
+    tdev_init_claim(&a, "a", false);
     cr_assert_eq(intr_set_spurious_thresholds(10, 8, 100), 0);
     cr_assert_eq(intr_request_irq(5, &a.dev, thandler, INTR_TRIGGER_LEVEL_HIGH, true), 0);
     fake_clock_set(1000);
@@ -1273,7 +1225,7 @@ Test(bh, budget_defers_the_rest_to_the_worker, .init = setup)
 
     memset(&bb, 0, sizeof bb);
     bb.want = 11;
-    tdev_init(&a, "a", true);
+    tdev_init(&a, "a");
     cr_assert_eq(intr_request_irq(3, &a.dev, thandler, INTR_TRIGGER_EDGE, false), 0);
     intr_register_bottom_half_l1_budgeted(bh_budgeted);
     intr_set_bh_budget(4, 0);
@@ -1316,7 +1268,7 @@ Test(bh, self_raising_bottom_half_cannot_livelock, .init = setup)
 
     memset(&bb, 0, sizeof bb);
     bb.want = ~0u;              /* always more */
-    tdev_init(&a, "a", true);
+    tdev_init(&a, "a");
     cr_assert_eq(intr_request_irq(3, &a.dev, thandler, INTR_TRIGGER_EDGE, false), 0);
     intr_register_bottom_half_l1_budgeted(bh_budgeted);
     intr_set_bh_budget(0, 0);   /* 0 counts as 1 */
@@ -1334,7 +1286,7 @@ Test(bh, cycle_budget, .init = setup)
     memset(&bb, 0, sizeof bb);
     bb.want = 100;
     bb.work = 20;
-    tdev_init(&a, "a", true);
+    tdev_init(&a, "a");
     cr_assert_eq(intr_request_irq(3, &a.dev, thandler, INTR_TRIGGER_EDGE, false), 0);
     intr_register_bottom_half_l1_budgeted(bh_budgeted);
     intr_set_bh_budget(100, 50);
@@ -1352,7 +1304,7 @@ Test(bh, worker_is_not_reentered, .init = setup)
 
     memset(&bb, 0, sizeof bb);
     bb.want = 2;
-    tdev_init(&a, "a", true);
+    tdev_init(&a, "a");
     cr_assert_eq(intr_request_irq(3, &a.dev, thandler, INTR_TRIGGER_EDGE, false), 0);
     intr_register_bottom_half_l1_budgeted(bh_budgeted);
     intr_set_bh_budget(1, 0);
@@ -1378,7 +1330,7 @@ Test(bh, plain_registration_replaces_budgeted, .init = setup)
     memset(&bb, 0, sizeof bb);
     memset(&bh, 0, sizeof bh);
     bb.want = ~0u;
-    tdev_init(&a, "a", true);
+    tdev_init(&a, "a");
     cr_assert_eq(intr_request_irq(3, &a.dev, thandler, INTR_TRIGGER_EDGE, false), 0);
     intr_register_bottom_half_l1_budgeted(bh_budgeted);
     intr_register_bottom_half_l1(bh_l1);
@@ -1402,9 +1354,9 @@ Test(dump, exact_table, .init = setup)
     char buf[512];
     int n;
 
-    tdev_init(&a, "a", true);
-    tdev_init(&b, "b", false);
-    tdev_init(&c, "c", true);
+    tdev_init(&a, "a");
+    tdev_init_claim(&b, "b", false);
+    tdev_init(&c, "c");
     fake_set_cpu(1);
     cr_assert_eq(intr_cpu_init(), 0);
     fake_set_cpu(0);

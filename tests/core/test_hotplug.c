@@ -5,85 +5,25 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "fake_hal.h"
+#include "core_fixture.h"
 #include "intr.h"
 #include "intr_ioapic.h"
 
 #define SVR_ENABLE 0x100u
 
-struct tdev {
-    struct intr_device dev;
-    unsigned calls;
-    unsigned cpu_seen;
-};
-
-static bool thandler(struct intr_device *dev)
-{
-    struct tdev *d = dev->data;
-
-    d->calls++;
-    d->cpu_seen = hal_cpu_id();
-    return true;
-}
-
-static void tdev_init(struct tdev *d, const char *name)
-{
-    memset(d, 0, sizeof *d);
-    d->dev.name = name;
-    d->dev.data = d;
-}
-
-static struct intr_irq_info info(unsigned pin)
-{
-    static struct intr_irq_info i;
-
-    memset(&i, 0, sizeof i);
-    cr_assert_eq(intr_irq_info(pin, &i), 0);
-    return i;
-}
-
-static unsigned vectors_on(unsigned cpu)
-{
-    struct intr_cpu_stats s;
-
-    cr_assert_eq(intr_cpu_stats(cpu, &s), 0);
-    return s.vectors;
-}
-
-static void cpu_up(unsigned cpu)
-{
-    unsigned saved = hal_cpu_id();
-
-    fake_set_cpu(cpu);
-    cr_assert_eq(intr_cpu_init(), 0);
-    fake_set_cpu(saved);
-}
-
 /* ncpus CPUs (xAPIC), the first `online` of them online; optionally two
  * I/O APICs of 120 pins each (GSIs 0-239) for tests that fill vectors. */
 static void boot(unsigned ncpus, unsigned online, bool big)
 {
-    unsigned c;
-
-    fake_hal_reset();
-    fake_apic_platform(ncpus, false);
     if (big) {
-        fake_platform.nioapics = 2;
-        fake_platform.ioapic[1].id = (uint8_t)(ncpus + 1);
-        fake_platform.ioapic[1].base = FAKE_IOAPIC_BASE + 0x1000;
-        fake_platform.ioapic[1].gsi_base = 120;
-        fake_ioapic_set_version(0, 0x20, 120);
-        fake_ioapic_set_version(1, 0x20, 120);
+        big_platform(ncpus);
+    } else {
+        fake_hal_reset();
+        fake_apic_platform(ncpus, false);
     }
-    cr_assert_eq(intr_set_legacy_pic_mode(INTR_PIC_MASKED), 0);
     cr_assert_eq(intr_set_autobalance(NULL), 0);
     intr_set_offline_settle(INTR_OFFLINE_SETTLE_CYCLES);
-    cr_assert_eq(intr_init(), 0);
-    for (c = 0; c < online; c++)
-        cpu_up(c);
-    fake_set_cpu(0);
-    fake_log_clear();
-    fake_nipis = 0;
+    boot_platform(online);
 }
 
 /* The n-th HAL_TR_INTR_MIGRATE of irq (from log index 0), or -1. */

@@ -3,35 +3,11 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "fake_hal.h"
+#include "core_fixture.h"
 #include "i8259.h"
 #include "intr.h"
 
 #define W(port, val) ((uint32_t)(port) << 8 | (uint32_t)(val))
-
-struct tdev {
-    struct intr_device dev;
-    bool claim;
-    unsigned calls;
-    unsigned log_at;        /* fake_nlog when the handler ran */
-};
-
-static bool thandler(struct intr_device *dev)
-{
-    struct tdev *d = dev->data;
-
-    d->calls++;
-    d->log_at = fake_nlog;
-    return d->claim;
-}
-
-static void tdev_init(struct tdev *d, const char *name)
-{
-    memset(d, 0, sizeof *d);
-    d->dev.name = name;
-    d->dev.data = d;
-    d->claim = true;
-}
 
 static void boot(void)
 {

@@ -5,7 +5,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "fake_hal.h"
+#include "core_fixture.h"
 #include "intr.h"
 #include "intr_chip.h"
 #include "intr_lapic.h"
@@ -85,101 +85,16 @@ static unsigned device_accesses(unsigned from)
 }
 
 /* ---- devices and handlers ------------------------------------------------------------ */
-struct tdev {
-    struct intr_device dev;
-    unsigned calls;
-    unsigned cpu_seen;
-    int level_seen;
-    bool if_seen;
-    unsigned log_at;
-};
-
-static bool thandler(struct intr_device *dev)
-{
-    struct tdev *d = dev->data;
-
-    d->calls++;
-    d->cpu_seen = hal_cpu_id();
-    d->level_seen = (int)intr_current_level();
-    d->if_seen = hal_irq_enabled();
-    d->log_at = fake_nlog;
-    return true;
-}
-
-static void tdev_init(struct tdev *d, const char *name)
-{
-    memset(d, 0, sizeof *d);
-    d->dev.name = name;
-    d->dev.data = d;
-}
-
-static struct intr_irq_info info(unsigned pin)
-{
-    static struct intr_irq_info i;
-
-    memset(&i, 0, sizeof i);
-    cr_assert_eq(intr_irq_info(pin, &i), 0, "pin %u", pin);
-    return i;
-}
-
-static unsigned vectors_on(unsigned cpu)
-{
-    struct intr_cpu_stats s;
-
-    cr_assert_eq(intr_cpu_stats(cpu, &s), 0);
-    return s.vectors;
-}
-
 static uint64_t strays_on(unsigned cpu)
 {
-    struct intr_cpu_stats s;
-
-    cr_assert_eq(intr_cpu_stats(cpu, &s), 0);
-    return s.stray;
-}
-
-static void cpu_up(unsigned cpu)
-{
-    unsigned saved = hal_cpu_id();
-
-    fake_set_cpu(cpu);
-    cr_assert_eq(intr_cpu_init(), 0);
-    fake_set_cpu(saved);
-}
-
-static void boot(unsigned ncpus, unsigned online)
-{
-    unsigned c;
-
-    fake_hal_reset();
-    fake_apic_platform(ncpus, false);
-    cr_assert_eq(intr_set_legacy_pic_mode(INTR_PIC_MASKED), 0);
-    cr_assert_eq(intr_init(), 0);
-    for (c = 0; c < online; c++)
-        cpu_up(c);
-    fake_set_cpu(0);
-    fake_log_clear();
-    fake_nipis = 0;
+    return cpu_stats(cpu).stray;
 }
 
 /* Two I/O APICs of 120 pins (GSIs 0-239), for filling vector spaces. */
 static void big_boot(unsigned ncpus, unsigned online)
 {
-    unsigned c;
-
-    fake_hal_reset();
-    fake_apic_platform(ncpus, false);
-    fake_platform.nioapics = 2;
-    fake_platform.ioapic[1].id = (uint8_t)(ncpus + 1);
-    fake_platform.ioapic[1].base = FAKE_IOAPIC_BASE + 0x1000;
-    fake_platform.ioapic[1].gsi_base = 120;
-    fake_ioapic_set_version(0, 0x20, 120);
-    fake_ioapic_set_version(1, 0x20, 120);
-    cr_assert_eq(intr_init(), 0);
-    for (c = 0; c < online; c++)
-        cpu_up(c);
-    fake_set_cpu(0);
-    fake_log_clear();
+    big_platform(ncpus);
+    boot_platform(online);
 }
 
 /* An MSI device at bus 0 device d: a PM capability at 0x40, MSI at 0x50. */
@@ -222,7 +137,7 @@ Test(pci, config_mechanism_1_port_sequence)
     };
     unsigned i, n = 0;
 
-    boot(1, 1);
+    apic_boot(1, 1);
     fake_pci_add(3, 0x8086, 0x1003, BAR(3), 1);
     cr_assert_eq(intr_pci_read(0, 3, 0, 0x00, 4), 0x10038086);
     cr_assert_eq(intr_pci_read(0, 3, 0, 0x02, 2), 0x1003);
@@ -255,7 +170,7 @@ Test(pci, scan_probe_and_capabilities)
     struct intr_pci_dev pd[8];
     unsigned n;
 
-    boot(1, 1);
+    apic_boot(1, 1);
     fake_pci_add(3, 0x8086, 0x1003, BAR(3), 1);
     fake_pci_add_cap(3, 0x40, 0x01, 8);
     fake_pci_add_msi(3, MSI_CAP, 2, true, true);
@@ -307,7 +222,7 @@ Test(pci, intx_and_enable_device)
 {
     struct intr_pci_dev pd;
 
-    boot(1, 1);
+    apic_boot(1, 1);
     fake_pci_add(3, 0x8086, 0x1003, BAR(3), 1);
     cr_assert_eq(intr_pci_probe(0, 3, 0, &pd), 0);
     intr_pci_enable_device(&pd);
@@ -408,7 +323,7 @@ Test(msi, refusals)
     cr_assert_eq(intr_pci_probe(0, 3, 0, &pd), 0);
     cr_assert_eq(intr_pci_enable_msi(&pd, &d.dev, thandler, 1), -INTR_ENODEV);
 
-    boot(2, 2);
+    apic_boot(2, 2);
     cr_assert_eq(intr_request_msi(&d.dev, thandler, INTR_TRIGGER_LEVEL_LOW), -INTR_EINVAL,
                  "PCI messages are edge-triggered");
     cr_assert_eq(intr_request_msi(&d.dev, thandler, INTR_TRIGGER_LEVEL_HIGH), -INTR_EINVAL);
@@ -442,7 +357,7 @@ Test(msi_pci, enable_multi_exact_sequence_and_state)
     unsigned k;
     int first;
 
-    boot(2, 2);
+    apic_boot(2, 2);
     msi_dev(3, 3, true, true, &pd);             /* 8 vectors capable, 64-bit, mask bits */
     tdev_init(&d, "nic");
     first = intr_pci_enable_msi(&pd, &d.dev, thandler, 4);
@@ -501,7 +416,7 @@ Test(msi_pci, enable_32bit_nonmaskable_single)
     static struct tdev d;
     struct intr_pci_dev pd;
 
-    boot(2, 2);
+    apic_boot(2, 2);
     msi_dev(5, 0, false, false, &pd);
     fake_pci[5].cfg[0x04] = 0x02;               /* memory space on already */
     tdev_init(&d, "d");
@@ -530,7 +445,7 @@ Test(msi_pci, validation)
     struct intr_device *devs[2] = { &d.dev, &d.dev };
     intr_handler_fn hs[2] = { thandler, thandler };
 
-    boot(2, 2);
+    apic_boot(2, 2);
     tdev_init(&d, "d");
     msi_dev(3, 2, true, true, &pd);             /* 4 vectors */
     msix_dev(4, 2, &px);
@@ -590,7 +505,7 @@ Test(msi_pci, aligned_block_least_loaded_and_spill)
     unsigned i;
     int first;
 
-    boot(2, 1);                                     /* CPU 0 only */
+    apic_boot(2, 1);                                     /* CPU 0 only */
     for (i = 0; i < 145; i++) {                     /* CPU 0: 0x30 .. 0xC0 */
         tdev_init(&d[i], "f");
         cr_assert_eq(intr_request_msi(&d[i].dev, thandler, INTR_TRIGGER_EDGE), (int)i);
@@ -725,7 +640,7 @@ Test(msix, enable_exact_sequence_spread_and_dispatch)
     unsigned i;
     int first;
 
-    boot(4, 4);
+    apic_boot(4, 4);
     first = msix_setup(3, 8, 4, &pd);
     cr_assert_eq(first, 0);
     {
@@ -769,7 +684,7 @@ Test(msix, spread_over_4_cpus)
     struct intr_pci_dev pd;
     unsigned i, c;
 
-    boot(4, 4);
+    apic_boot(4, 4);
     cr_assert_eq(msix_setup(3, 16, 16, &pd), 0);
     for (c = 0; c < 4; c++)
         cr_assert_eq(vectors_on(c), 4);
@@ -790,7 +705,7 @@ Test(msix, vectors_run_out_midway_nothing_left)
     struct intr_pci_dev pd;
     unsigned i;
 
-    boot(2, 1);
+    apic_boot(2, 1);
     for (i = 0; i < 190; i++) {
         tdev_init(&f[i], "f");
         cr_assert_eq(intr_request_msi(&f[i].dev, thandler, INTR_TRIGGER_EDGE), (int)i);
@@ -814,7 +729,7 @@ Test(mask, msi_mask_bits)
     struct intr_pci_dev pd;
     unsigned pin = INTR_MSI_PIN(0);
 
-    boot(1, 1);
+    apic_boot(1, 1);
     msi_dev(3, 1, false, true, &pd);            /* 2 capable, 32-bit: mask at 0x5C */
     tdev_init(&d, "d");
     cr_assert_eq(intr_pci_enable_msi(&pd, &d.dev, thandler, 1), 0);
@@ -848,7 +763,7 @@ Test(mask, msix_entry_mask)
     struct intr_pci_dev pd;
     unsigned pin = INTR_MSI_PIN(1);
 
-    boot(2, 2);
+    apic_boot(2, 2);
     cr_assert_eq(msix_setup(3, 4, 2, &pd), 0);
     fake_log_clear();
     cr_assert_eq(intr_set_disable_mode(pin, INTR_DISABLE_MASK_AT_ONCE), 0);
@@ -884,7 +799,7 @@ Test(mask, msi_without_mask_bits_is_software_only)
     struct intr_pci_dev pd;
     unsigned pin = INTR_MSI_PIN(0);
 
-    boot(1, 1);
+    apic_boot(1, 1);
     msi_dev(3, 0, true, false, &pd);
     tdev_init(&d, "d");
     cr_assert_eq(intr_pci_enable_msi(&pd, &d.dev, thandler, 1), 0);
@@ -916,7 +831,7 @@ Test(affinity, msix_rewrite_masked_then_unmasked)
     unsigned pin = INTR_MSI_PIN(0);
     int i;
 
-    boot(4, 4);
+    apic_boot(4, 4);
     cr_assert_eq(msix_setup(3, 8, 4, &pd), 0);       /* entry i: CPU i, 0x30 */
     fake_log_clear();
     cr_assert_eq(intr_set_affinity(pin, 2), 0);
@@ -966,7 +881,7 @@ Test(affinity, msix_pending_survives_a_move)
     struct intr_pci_dev pd;
     unsigned pin = INTR_MSI_PIN(0);
 
-    boot(2, 2);
+    apic_boot(2, 2);
     cr_assert_eq(msix_setup(3, 2, 1, &pd), 0);
     cr_assert_eq(intr_set_disable_mode(pin, INTR_DISABLE_MASK_AT_ONCE), 0);
     cr_assert_eq(intr_disable_irq(pin), 0);
@@ -994,7 +909,7 @@ Test(affinity, msi_block_moves_whole)
     struct intr_pci_dev pd;
     unsigned k;
 
-    boot(2, 2);
+    apic_boot(2, 2);
     msi_dev(3, 3, true, true, &pd);
     tdev_init(&d, "nic");
     cr_assert_eq(intr_pci_enable_msi(&pd, &d.dev, thandler, 4), 0);
@@ -1042,7 +957,7 @@ Test(affinity, msi_without_mask_bits_keeps_vector)
     unsigned pin = INTR_MSI_PIN(0);
     int plain;
 
-    boot(2, 2);
+    apic_boot(2, 2);
     msi_dev(3, 0, true, false, &pd);
     tdev_init(&d, "d");
     tdev_init(&p, "p");
@@ -1076,7 +991,7 @@ Test(affinity, balance_spreads_msix_leaves_pinned_and_blocks)
     struct intr_msi_msg m;
     unsigned i, c, n;
 
-    boot(4, 1);
+    apic_boot(4, 1);
     tdev_init(&pl[0], "p");
     tdev_init(&pl[1], "p");
     cr_assert_eq(intr_request_msi(&pl[0].dev, thandler, INTR_TRIGGER_EDGE), 0);
@@ -1106,7 +1021,7 @@ Test(affinity, balance_spreads_msix_leaves_pinned_and_blocks)
 
     /* a block of 4 on a CPU with 4 more lines than the emptiest: moving it
      * would not narrow the gap */
-    boot(2, 1);
+    apic_boot(2, 1);
     msi_dev(4, 2, true, true, &pm);
     tdev_init(&nic, "nic");
     cr_assert_eq(intr_pci_enable_msi(&pm, &nic.dev, thandler, 4), 0);
@@ -1115,7 +1030,7 @@ Test(affinity, balance_spreads_msix_leaves_pinned_and_blocks)
     cr_assert_eq(intr_get_affinity(INTR_MSI_PIN(0)), 0);
     cr_assert_eq(intr_pci_disable_msi(&pm), 0);
     /* 2 vectors on CPU 0 (+ 2 edge lines there) vs 0: the block moves */
-    boot(2, 1);
+    apic_boot(2, 1);
     tdev_init(&pl[0], "l");
     tdev_init(&pl[1], "l");
     cr_assert_eq(intr_request_irq(16, &pl[0].dev, thandler, INTR_TRIGGER_EDGE, false), 0);
@@ -1138,7 +1053,7 @@ Test(disable, msi_sequence_and_release)
     struct intr_irq_info in;
     unsigned k;
 
-    boot(2, 2);
+    apic_boot(2, 2);
     msi_dev(3, 2, true, true, &pd);
     tdev_init(&d, "nic");
     cr_assert_eq(intr_pci_enable_msi(&pd, &d.dev, thandler, 4), 0);
@@ -1171,7 +1086,7 @@ Test(disable, msix_sequence_and_release)
 {
     struct intr_pci_dev pd;
 
-    boot(2, 2);
+    apic_boot(2, 2);
     cr_assert_eq(msix_setup(3, 4, 2, &pd), 0);
     cr_assert_eq(intr_disable_irq(INTR_MSI_PIN(1)), 0);
     fake_log_clear();
@@ -1200,7 +1115,7 @@ Test(hotplug, msix_entry_moves_off_an_offline_cpu_and_its_irr_is_sent_on)
     struct intr_pci_dev pd;
     unsigned pin = INTR_MSI_PIN(2), i, ncpu, nvec;
 
-    boot(4, 4);
+    apic_boot(4, 4);
     cr_assert_eq(msix_setup(3, 8, 4, &pd), 0);       /* entry i: CPU i, 0x30 */
     cr_assert_eq(intr_get_affinity(pin), 2);
     fake_lapic_set_irr(2, 0x30, true);                /* its message reached CPU 2 */
@@ -1233,7 +1148,7 @@ Test(hotplug, plain_msi_vector_blocks_an_offline)
 {
     static struct tdev a, b;
 
-    boot(2, 2);
+    apic_boot(2, 2);
     tdev_init(&a, "a");
     tdev_init(&b, "b");
     cr_assert_geq(intr_request_msi(&a.dev, thandler, INTR_TRIGGER_EDGE), 0);
@@ -1253,7 +1168,7 @@ Test(hotplug, msi_without_mask_bits_keeps_its_vector_or_refuses)
     unsigned pin = INTR_MSI_PIN(1);
     int plain;
 
-    boot(2, 2);
+    apic_boot(2, 2);
     tdev_init(&p, "p");
     tdev_init(&d, "d");
     plain = intr_request_msi(&p.dev, thandler, INTR_TRIGGER_EDGE);     /* CPU 0, 0x30 */

@@ -91,6 +91,14 @@ def trace_events(sim_dir: pathlib.Path) -> list:
     return re.findall(r"X\((\w+)\)", m.group(1)) if m else []
 
 
+def undocumented(what: str, names: list, md: str) -> int:
+    """Report each of names that the docs do not write as `name`; how many."""
+    missing = [n for n in names if f"`{n}`" not in md]
+    for n in missing:
+        print(f"FAIL {what} {n!r} is not in {DOCS_NAME}")
+    return len(missing)
+
+
 def check_names(schema, tests_dir: pathlib.Path, md: str) -> int:
     """The event and field names of filters: loader, schema and docs agree."""
     src_path = tests_dir.parent.parent / "sim" / "scenario.c"
@@ -110,19 +118,13 @@ def check_names(schema, tests_dir: pathlib.Path, md: str) -> int:
         for n in sorted(set(loader) ^ set(in_schema)):
             print(f"FAIL {what} {n!r}: {'loader' if n in loader else 'schema'} only")
             failures += 1
-        for n in loader:
-            if f"`{n}`" not in md:
-                print(f"FAIL {what} {n!r} is not in {DOCS_NAME}")
-                failures += 1
+        failures += undocumented(what, loader, md)
     faults = schema["$defs"]["machine"]["properties"]["faults"]["items"]["enum"]
     loader = c_list(src, "k_fault_names")
     if loader != faults:
         print(f"FAIL fault names: loader {loader} != schema {faults}")
         failures += 1
-    for n in loader:
-        if f"`{n}`" not in md:
-            print(f"FAIL fault {n!r} is not in {DOCS_NAME}")
-            failures += 1
+    failures += undocumented("fault", loader, md)
     if not failures:
         print("ok   event, field and fault names: loader, schema and docs agree")
     return failures

@@ -29,6 +29,19 @@ static void tmp_path(char *buf, size_t len, const char *name)
     snprintf(buf, len, "%s/tb-%ld-%s", TRACE_TEST_DIR, (long)getpid(), name);
 }
 
+/* Event k of the sample: every kind of value, a string that needs JSON
+ * escapes, put in buf (the caller reuses one buffer for every event). */
+static void sample_rec(struct trace_rec *r, unsigned k, char *buf, size_t len)
+{
+    trace_rec_init(r, 100 + 7 * k, TEV_mark);
+    r->ev = k % 3 ? "ev_one" : "ev_two";    /* the writer takes any name */
+    trace_int(r, "cpu", k & 1);
+    trace_int(r, "num", k % 5 == 0 ? INT64_MIN : k % 5 == 1 ? INT64_MAX : -(int64_t)k);
+    snprintf(buf, len, "dev%u \"q\"\n\t\\", k % 4);   /* same buffer, new content */
+    trace_str(r, "what", buf);
+    trace_bool(r, "flag", k & 1);
+}
+
 /* A small trace written by the writer: header, a few events with every kind
  * of value, a string that needs JSON escapes, a reused buffer. */
 static void write_sample(const char *path, unsigned nev)
@@ -39,13 +52,7 @@ static void write_sample(const char *path, unsigned nev)
     char buf[32];
     for (unsigned k = 0; k < nev; k++) {
         struct trace_rec r;
-        trace_rec_init(&r, 100 + 7 * k, TEV_mark);
-        r.ev = k % 3 ? "ev_one" : "ev_two"; /* the writer takes any name */
-        trace_int(&r, "cpu", k & 1);
-        trace_int(&r, "num", k % 5 == 0 ? INT64_MIN : k % 5 == 1 ? INT64_MAX : -(int64_t)k);
-        snprintf(buf, sizeof buf, "dev%u \"q\"\n\t\\", k % 4);   /* same buffer, new content */
-        trace_str(&r, "what", buf);
-        trace_bool(&r, "flag", k & 1);
+        sample_rec(&r, k, buf, sizeof buf);
         trace_bin_sink(tb, &r);
     }
     cr_assert_eq(trace_bin_close(tb, true, err, sizeof err), 0, "%s", err);
@@ -60,13 +67,7 @@ static char *sample_jsonl(unsigned nev, size_t *len)
     char buf[32];
     for (unsigned k = 0; k < nev; k++) {
         struct trace_rec r;
-        trace_rec_init(&r, 100 + 7 * k, TEV_mark);
-        r.ev = k % 3 ? "ev_one" : "ev_two"; /* the writer takes any name */
-        trace_int(&r, "cpu", k & 1);
-        trace_int(&r, "num", k % 5 == 0 ? INT64_MIN : k % 5 == 1 ? INT64_MAX : -(int64_t)k);
-        snprintf(buf, sizeof buf, "dev%u \"q\"\n\t\\", k % 4);
-        trace_str(&r, "what", buf);
-        trace_bool(&r, "flag", k & 1);
+        sample_rec(&r, k, buf, sizeof buf);
         n += trace_bin_format_line(&r, t + n);
     }
     *len = n;
@@ -232,13 +233,28 @@ static void str(struct bb *b, const char *s)
     put(b, s, strlen(s));
 }
 
-/* magic, version, header */
-static void start(struct bb *b, uint64_t version)
+/* magic and version */
+static void begin(struct bb *b, uint64_t version)
 {
     b->n = 0;
     put(b, TBIN_MAGIC, TBIN_MAGIC_LEN);
     var(b, version);
+}
+
+/* magic, version, header */
+static void start(struct bb *b, uint64_t version)
+{
+    begin(b, version);
     str(b, "{\"intrsim_trace\":1}");
+}
+
+/* A valid start, then an event that defines its name (string id 1); its
+ * time delta and fields follow. */
+static void start_new_event(struct bb *b, const char *name)
+{
+    start(b, 1);
+    var(b, TBIN_OP_EV_NEW);
+    str(b, name);
 }
 
 static void refused(struct bb *b, const char *what)
@@ -293,17 +309,13 @@ Test(trace_bin, undefined_event_name)
 Test(trace_bin, undefined_key_and_value)
 {
     struct bb b;
-    start(&b, 1);
-    var(&b, TBIN_OP_EV_NEW);
-    str(&b, "line");                /* id 1 */
+    start_new_event(&b, "line");    /* id 1 */
     var(&b, 3);                     /* dt */
     var(&b, 1);                     /* one field */
     var(&b, 9u << 2 | TBIN_K_INT);  /* key id 9 */
     var(&b, 0);
     refused(&b, "string id 9 is not defined");
-    start(&b, 1);
-    var(&b, TBIN_OP_EV_NEW);
-    str(&b, "line");
+    start_new_event(&b, "line");
     var(&b, 3);
     var(&b, 1);
     var(&b, 1u << 2 | TBIN_K_STR);  /* key "line" */
@@ -319,9 +331,7 @@ Test(trace_bin, varint_overflow)
         b.d[b.n++] = 0xff;
     b.d[b.n++] = 0x01;
     refused(&b, "overflows 64 bits");
-    start(&b, 1);
-    var(&b, TBIN_OP_EV_NEW);
-    str(&b, "x");
+    start_new_event(&b, "x");
     for (int k = 0; k < 9; k++)
         b.d[b.n++] = 0x80;
     b.d[b.n++] = 0x02;              /* bit 64 */
@@ -331,9 +341,7 @@ Test(trace_bin, varint_overflow)
 Test(trace_bin, time_overflow)
 {
     struct bb b;
-    start(&b, 1);
-    var(&b, TBIN_OP_EV_NEW);
-    str(&b, "x");
+    start_new_event(&b, "x");
     var(&b, UINT64_MAX);
     var(&b, 0);
     var(&b, TBIN_OP_EV_BASE + 1);
@@ -344,9 +352,7 @@ Test(trace_bin, time_overflow)
 Test(trace_bin, too_many_fields)
 {
     struct bb b;
-    start(&b, 1);
-    var(&b, TBIN_OP_EV_NEW);
-    str(&b, "x");
+    start_new_event(&b, "x");
     var(&b, 0);
     var(&b, TRACE_MAX_FIELDS + 1);
     refused(&b, "fields");
@@ -374,20 +380,14 @@ Test(trace_bin, huge_and_nul_strings)
 Test(trace_bin, bad_header)
 {
     struct bb b;
-    b.n = 0;
-    put(&b, TBIN_MAGIC, TBIN_MAGIC_LEN);
-    var(&b, 1);
+    begin(&b, 1);
     var(&b, 0);
     refused(&b, "header");
-    b.n = 0;
-    put(&b, TBIN_MAGIC, TBIN_MAGIC_LEN);
-    var(&b, 1);
+    begin(&b, 1);
     var(&b, 400);
     put(&b, "{}", 2);
     refused(&b, "header");
-    b.n = 0;
-    put(&b, TBIN_MAGIC, TBIN_MAGIC_LEN);
-    var(&b, 1);
+    begin(&b, 1);
     str(&b, "[1,2]");               /* decodes, but is not a trace header */
     var(&b, TBIN_OP_TRAILER);
     cr_assert_null(trace_open_mem("h.itb", (const char *)b.d, b.n, 0, err, sizeof err));
@@ -477,9 +477,7 @@ Test(trace_bin, convert_refuses_a_truncated_trace)
 Test(trace_bin, semantic_errors_name_the_byte)
 {
     struct bb b;
-    start(&b, 1);
-    var(&b, TBIN_OP_EV_NEW);
-    str(&b, "mark");
+    start_new_event(&b, "mark");
     var(&b, 0);
     var(&b, 0);
     size_t at = b.n;

@@ -7,7 +7,10 @@
  * ring).  Source k's status register at BAR0 + 0x2000 + 4k reads 1 while it
  * has unacknowledged events; writing 1 acknowledges the events that read
  * saw (write-1-to-clear), so an event after the read stays pending and is
- * signalled again.  Sources are signalled through MSI-X entry k, through MSI
+ * signalled again.  Writing 1 to source k's doorbell at BAR0 + 0x1000 + 4k
+ * gives it an event, the way a test kernel tells a test device to raise its
+ * interrupt (QEMU's edu device has such a register; the pc-testdev's port
+ * 0x200E is its INTx cousin).  Sources are signalled through MSI-X entry k, through MSI
  * vector k (folded modulo the enabled vector count), or on INTx (one line,
  * asserted while any source has events), whichever the guest enabled.
  */
@@ -37,6 +40,7 @@
 #define PCI_MSI_OFFSET     0x50
 #define PCI_MSIX_OFFSET    0x70
 #define BAR0_SIZE          0x20000u
+#define BAR0_RAISE         0x1000u
 #define BAR0_STATUS        0x2000u
 #define BAR0_TABLE         0x8000u
 #define BAR0_PBA           0x18000u
@@ -405,6 +409,20 @@ static uint64_t bar0_read(void *opaque, uint64_t off, unsigned size)
     return 0;
 }
 
+/* A doorbell write: source k has an event now, traced as the device's
+ * action "raise". */
+static void doorbell(struct sim_pci_fn *f, unsigned k)
+{
+    struct trace_rec r;
+    if (trace_begin(&f->m->bus, &r, f->m->eng.now, TEV_device)) {
+        trace_str(&r, "device", f->dev->cfg->name);
+        trace_str(&r, "action", "raise");
+        trace_int(&r, "vector", k);
+        trace_emit(&f->m->bus, &r);
+    }
+    sim_pci_raise(f, k);
+}
+
 static void bar0_write(void *opaque, uint64_t off, unsigned size, uint64_t v)
 {
     struct sim_pci_fn *f = opaque;
@@ -413,6 +431,11 @@ static void bar0_write(void *opaque, uint64_t off, unsigned size, uint64_t v)
     if (off >= BAR0_STATUS && off < BAR0_STATUS + 4ull * f->nsources) {
         if (v & 1)
             source_ack(f, (unsigned)(off - BAR0_STATUS) / 4);
+        return;
+    }
+    if (off >= BAR0_RAISE && off < BAR0_RAISE + 4ull * f->nsources) {
+        if (v & 1)
+            doorbell(f, (unsigned)(off - BAR0_RAISE) / 4);
         return;
     }
     if (f->has_msix && off >= BAR0_TABLE && off < BAR0_TABLE + msix_table_bytes(&f->msix)) {

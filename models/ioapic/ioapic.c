@@ -301,8 +301,9 @@ static int ioapic_eoi_targets(const ioapic_t *io, uint8_t vector, uint32_t hit[I
 {
     int n = 0;
 
-    for (unsigned w = 0; w < IOAPIC_IRR_WORDS; w++) {
+    for (unsigned w = 0; w < IOAPIC_IRR_WORDS; w++)
         hit[w] = 0;
+    for (unsigned w = 0; w < (io->npins + 31) / 32; w++) {
         for (uint32_t m = io->rirr[w]; m; m &= m - 1) {
             unsigned pin = w * 32 + (unsigned)__builtin_ctz(m);
 
@@ -321,7 +322,7 @@ static void ioapic_do_eoi(ioapic_t *io, uint8_t vector, int via)
     int cleared = ioapic_eoi_targets(io, vector, hit);
 
     ioapic_emit_msg(io, IOAPIC_EV_EOI, -1, vector, cleared, via, NULL);
-    for (unsigned w = 0; w < IOAPIC_IRR_WORDS && cleared > 0; w++) {
+    for (unsigned w = 0; w < (io->npins + 31) / 32 && cleared > 0; w++) {
         for (uint32_t m = hit[w]; m; m &= m - 1) {
             int pin = (int)(w * 32 + (unsigned)__builtin_ctz(m));
 

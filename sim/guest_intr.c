@@ -524,13 +524,29 @@ static struct guest_drv *drv_by_name(struct guest_state *g, const char *name)
 
 static const char *const trigger_names[] = { "edge", "level_low", "level_high" };
 
+/* Counts an interrupt on its line once, at its first handler: the frame it
+ * runs in has an entry number the CPU gave it (shared lines run several). */
+static void count_line(struct sim_machine *m, const struct sim_cpu *cpu, int irq)
+{
+    struct sim_handler_stats *h = &m->hstats;
+    unsigned c = cpu->index, depth = cpu->depth;
+    if (irq < 0 || irq >= SIM_STAT_IRQS || c >= SIM_STAT_CPUS || depth >= 4 ||
+        h->counted[c][depth] == cpu->frame_seq[depth])
+        return;
+    h->counted[c][depth] = cpu->frame_seq[depth];
+    h->irq_count[irq][c]++;
+    h->irq_total[irq]++;
+}
+
 static void on_handler_enter(struct sim_machine *m, struct sim_cpu *cpu, const struct hal_trace *t)
 {
     struct guest_drv *d = drv_by_name(m->guest, t->name);
     if (cpu->iflag)
         sim_machine_violation(m, "top_half_irqs_enabled", t->name ? t->name : "?");
+    count_line(m, cpu, t->irq);
     if (!d)
         return;
+    m->hstats.drv_calls[d->cfg - m->scn->drivers]++;
     if (d->released)
         sim_machine_violation(m, "handler_after_release", d->cfg->name);
     /* latency: from the oldest unacknowledged assertion to the first
@@ -551,6 +567,10 @@ static void hal_trace_effects(struct sim_machine *m, struct sim_cpu *cpu, const 
 {
     if (t->kind == HAL_TR_HANDLER_ENTER) {
         on_handler_enter(m, cpu, t);
+    } else if (t->kind == HAL_TR_HANDLER_EXIT && t->result) {
+        struct guest_drv *d = drv_by_name(m->guest, t->name);
+        if (d)
+            m->hstats.drv_claimed[d->cfg - m->scn->drivers]++;
     } else if (t->kind == HAL_TR_LEVEL) {
         cpu->level = (int)t->arg;
         if (cpu->level > cpu->max_level)

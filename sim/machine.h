@@ -128,10 +128,23 @@ void sim_line_or_set(void *opaque, int n, int level);
 #define SIM_ADDR_CACHE 16       /* a power of two */
 enum { SIM_SPACE_PORT, SIM_SPACE_MMIO };
 
+/* Handler counts for the run summary (/proc/interrupts-style columns and
+ * the per-driver table), kept by the guest glue's handler hooks so that no
+ * trace record is needed for them. */
+#define SIM_STAT_IRQS 64       /* lines counted per CPU */
+#define SIM_STAT_CPUS 8        /* CPU columns */
+struct sim_handler_stats {
+    uint64_t drv_calls[SCN_MAX_DRIVERS], drv_claimed[SCN_MAX_DRIVERS];
+    uint64_t irq_count[SIM_STAT_IRQS][SIM_STAT_CPUS];
+    uint64_t irq_total[SIM_STAT_IRQS];
+    uint64_t counted[SIM_STAT_CPUS][4]; /* frame_seq of the interrupt last counted at a depth */
+};
+
 struct sim_machine {
     const struct scenario *scn;
     struct sim_engine eng;
     struct trace_bus bus;
+    struct sim_handler_stats hstats;
     sim_prng_t prng;
     struct scn_timing timing;
     struct hal_platform platform;

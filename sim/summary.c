@@ -9,16 +9,12 @@ int summary_init(struct summary *s, const struct sim_machine *m)
 {
     memset(s, 0, sizeof(*s));
     s->m = m;
-    unsigned n = m->scn->ndrivers ? m->scn->ndrivers : 1;
-    s->drv_calls = calloc(n, sizeof(uint64_t));
-    s->drv_claimed = calloc(n, sizeof(uint64_t));
-    return s->drv_calls && s->drv_claimed ? 0 : -1;
+    return 0;
 }
 
 void summary_free(struct summary *s)
 {
-    free(s->drv_calls);
-    free(s->drv_claimed);
+    (void)s;
 }
 
 static int64_t get_int(const struct trace_rec *r, const char *k, int64_t dflt)
@@ -31,36 +27,6 @@ static const char *get_str(const struct trace_rec *r, const char *k)
 {
     const struct trace_kv *kv = trace_get(r, k);
     return kv && kv->kind == TRACE_V_STR ? kv->s : "";
-}
-
-static int find_driver_slow(const void *scn, const char *name)
-{
-    return scenario_find_driver(scn, name);
-}
-
-static int find_driver(struct summary *s, const char *name)
-{
-    return ptrcache_get(&s->drivers, name, find_driver_slow, s->m->scn);
-}
-
-static void on_handler_enter(struct summary *s, const struct trace_rec *r)
-{
-    int64_t cpu = get_int(r, "cpu", 0), irq = get_int(r, "irq", -1);
-    if (cpu < 0 || cpu >= (int64_t)s->m->ncpus)
-        return;
-    const struct sim_cpu *c = &s->m->cpus[cpu];
-    unsigned depth = c->depth;
-    /* count an interrupt on its line once, at its first handler: the frame
-     * it runs in has an entry number the CPU gave it */
-    if (irq >= 0 && irq < SUMMARY_MAX_IRQ && cpu < SUMMARY_MAX_CPU && depth < 4 &&
-        s->counted[cpu][depth] != c->frame_seq[depth]) {
-        s->counted[cpu][depth] = c->frame_seq[depth];
-        s->irq_count[irq][cpu]++;
-        s->irq_total[irq]++;
-    }
-    int d = find_driver(s, get_str(r, "driver"));
-    if (d >= 0)
-        s->drv_calls[d]++;
 }
 
 static void on_request(struct summary *s, const struct trace_rec *r)
@@ -78,13 +44,6 @@ void summary_observer(void *opaque, const struct trace_rec *r)
 {
     struct summary *s = opaque;
     switch (r->id) {
-    case TEV_handler_enter: on_handler_enter(s, r); break;
-    case TEV_handler_exit: {
-        int d = find_driver(s, get_str(r, "driver"));
-        if (d >= 0 && get_int(r, "result", 0))
-            s->drv_claimed[d]++;
-        break;
-    }
     case TEV_intr_request: on_request(s, r); break;
     case TEV_intr_spurious: s->spurious++; break;
     case TEV_intr_stray: s->stray++; break;
@@ -104,8 +63,7 @@ uint64_t summary_interrupts(const struct summary *s)
 
 void summary_attach(struct summary *s, struct trace_bus *b)
 {
-    static const enum trace_ev_id wanted[] = { TEV_handler_enter, TEV_handler_exit,
-                                            TEV_intr_request, TEV_intr_spurious, TEV_intr_stray,
+    static const enum trace_ev_id wanted[] = { TEV_intr_request, TEV_intr_spurious, TEV_intr_stray,
                                             TEV_intr_unhandled, TEV_violation };
     int k = trace_bus_add_quiet(b, summary_observer, s);
     for (unsigned i = 0; i < sizeof wanted / sizeof wanted[0]; i++)
@@ -131,11 +89,11 @@ static void print_irqs(const struct summary *s, FILE *out)
         fprintf(out, "      CPU%-2u", c);
     fprintf(out, "\n");
     for (int irq = 0; irq < SUMMARY_MAX_IRQ; irq++) {
-        if (!s->irq_names[irq][0] && !s->irq_total[irq])
+        if (!s->irq_names[irq][0] && !m->hstats.irq_total[irq])
             continue;
         fprintf(out, "  %3d:", irq);
         for (unsigned c = 0; c < ncol; c++)
-            fprintf(out, " %10" PRIu64, s->irq_count[irq][c]);
+            fprintf(out, " %10" PRIu64, m->hstats.irq_count[irq][c]);
         fprintf(out, "  %-7s %-10s %s\n", chip_name(m, irq),
                 s->irq_mode[irq], s->irq_names[irq]);
     }
@@ -159,8 +117,8 @@ static void print_devices(const struct summary *s, FILE *out)
         return;
     fprintf(out, "\n  %-16s %8s %8s\n", "driver", "calls", "claimed");
     for (unsigned i = 0; i < m->scn->ndrivers; i++)
-        fprintf(out, "  %-16s %8" PRIu64 " %8" PRIu64 "\n", m->scn->drivers[i].name, s->drv_calls[i],
-                s->drv_claimed[i]);
+        fprintf(out, "  %-16s %8" PRIu64 " %8" PRIu64 "\n", m->scn->drivers[i].name, m->hstats.drv_calls[i],
+                m->hstats.drv_claimed[i]);
 }
 
 void summary_print(const struct summary *s, const struct expect_state *x, FILE *out)

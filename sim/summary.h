@@ -7,21 +7,15 @@
 
 #include "expect.h"
 #include "machine.h"
-#include "ptrcache.h"
 
-#define SUMMARY_MAX_IRQ 64
-#define SUMMARY_MAX_CPU 8   /* columns printed */
+#define SUMMARY_MAX_IRQ SIM_STAT_IRQS
+#define SUMMARY_MAX_CPU SIM_STAT_CPUS   /* columns printed */
 
 struct summary {
     const struct sim_machine *m;
-    uint64_t irq_count[SUMMARY_MAX_IRQ][SUMMARY_MAX_CPU];
-    uint64_t irq_total[SUMMARY_MAX_IRQ];
     char irq_names[SUMMARY_MAX_IRQ][160];
     char irq_mode[SUMMARY_MAX_IRQ][12];
-    uint64_t *drv_calls, *drv_claimed;
     uint64_t spurious, stray, unhandled, violations;
-    uint64_t counted[SUMMARY_MAX_CPU][4]; /* frame_seq of the interrupt last counted at a depth */
-    struct ptrcache drivers;    /* handler name -> scenario driver index */
 };
 
 int  summary_init(struct summary *s, const struct sim_machine *m);

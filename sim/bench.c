@@ -144,19 +144,11 @@ struct bench_window {
     uint64_t irqs0;
 };
 
-static uint64_t machine_interrupts(const struct sim_machine *m)
-{
-    uint64_t irqs = 0;
-    for (unsigned i = 0; i < m->ncpus; i++)
-        irqs += m->cpus[i].interrupts;
-    return irqs;
-}
-
 static void window_open(void *opaque, uint64_t arg)
 {
     struct bench_window *w = opaque;
     w->t0_ns = now_ns();
-    w->irqs0 = machine_interrupts(w->m);
+    w->irqs0 = sim_machine_interrupts(w->m);
 }
 
 /* One run of a loaded scenario: the same observers as `intrsim run`. */
@@ -178,7 +170,8 @@ static int bench_once(const struct scenario *scn, int mode, struct bench_result 
         snprintf(r->err, sizeof r->err, "%s", err);
         goto out_machine;
     }
-    if (expect_init(x, scn) != 0 || summary_init(sum, m) != 0) {
+    summary_init(sum, m);
+    if (expect_init(x, scn) != 0) {
         snprintf(r->err, sizeof r->err, "out of memory");
         goto out_machine;
     }
@@ -209,8 +202,7 @@ static int bench_once(const struct scenario *scn, int mode, struct bench_result 
     struct bench_window win = { m, 0, 0 };
     if (scn->measure_from)
         sim_schedule(&m->eng, scn->measure_from, SIM_PHASE_DEVICE, window_open, &win, 0);
-    uint64_t t0 = now_ns();
-    win.t0_ns = t0;
+    win.t0_ns = now_ns(); /* moved on by window_open when measure_from is set */
     sim_machine_run(m);
     invariants_finish(m);
     expect_finish(x, m);
@@ -228,7 +220,7 @@ static int bench_once(const struct scenario *scn, int mode, struct bench_result 
     *ns = now_ns() - win.t0_ns;
 
     r->cpus = m->ncpus;
-    r->interrupts = machine_interrupts(m) - win.irqs0;
+    r->interrupts = sim_machine_interrupts(m) - win.irqs0;
     r->sim_cycles = m->eng.now - (scn->measure_from < m->eng.now ? scn->measure_from : 0);
     r->events = m->eng.events_run;
     r->records = m->bus.emitted;
@@ -242,7 +234,6 @@ out_machine:
         trace_file_close(tf, false, err, sizeof err);
     if (tb)
         trace_bin_close(tb, false, err, sizeof err);
-    summary_free(sum);
     expect_free(x);
     sim_machine_free(m);
 out:

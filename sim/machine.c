@@ -136,6 +136,14 @@ void sim_machine_violation(struct sim_machine *m, const char *invariant, const c
     trace_emit(&m->bus, &r);
 }
 
+uint64_t sim_machine_interrupts(const struct sim_machine *m)
+{
+    uint64_t n = 0;
+    for (unsigned i = 0; i < m->ncpus; i++)
+        n += m->cpus[i].interrupts;
+    return n;
+}
+
 void sim_machine_trace_irq(struct sim_machine *m, struct sim_cpu *cpu, enum trace_ev_id ev, int vector)
 {
     struct trace_rec r;

@@ -246,6 +246,8 @@ static inline bool sim_fault(const struct sim_machine *m, int f)
 {
     return (m->scn->machine.faults >> f) & 1;
 }
+/* Interrupts taken by all CPUs so far (NMIs included). */
+uint64_t sim_machine_interrupts(const struct sim_machine *m);
 void sim_machine_trace_irq(struct sim_machine *m, struct sim_cpu *cpu, enum trace_ev_id ev, int vector);
 
 /* Reads a final-state path like "pic.master.isr" or "cpu0.if".  Returns 0

@@ -45,7 +45,7 @@ static void emit_end(struct sim_machine *m, const struct summary *sum, unsigned 
     struct trace_rec r;
     trace_rec_init(&r, m->eng.now, TEV_end);
     trace_int(&r, "cycles", (int64_t)m->eng.now);
-    trace_int(&r, "interrupts", (int64_t)summary_interrupts(sum));
+    trace_int(&r, "interrupts", (int64_t)sim_machine_interrupts(m));
     trace_int(&r, "spurious", (int64_t)sum->spurious);
     trace_int(&r, "stray", (int64_t)sum->stray);
     trace_int(&r, "unhandled", (int64_t)sum->unhandled);
@@ -73,7 +73,8 @@ static int run_loaded(struct run_ctx *c, const struct sim_run_opts *o)
         fprintf(o->err, "intrsim: %s: %s\n", o->scenario, err);
         return SIM_EXIT_USAGE;
     }
-    if (expect_init(&c->x, &c->scn) != 0 || summary_init(&c->sum, m) != 0) {
+    summary_init(&c->sum, m);
+    if (expect_init(&c->x, &c->scn) != 0) {
         fprintf(o->err, "intrsim: out of memory\n");
         return SIM_EXIT_USAGE;
     }
@@ -173,7 +174,6 @@ int sim_run(const struct sim_run_opts *o)
             trace_file_close(&c->tf, false, err, sizeof err);
         if (c->tb)
             trace_bin_close(c->tb, false, err, sizeof err);
-        summary_free(&c->sum);
         expect_free(&c->x);
         sim_machine_free(&c->m);
     }

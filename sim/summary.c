@@ -5,16 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-int summary_init(struct summary *s, const struct sim_machine *m)
+void summary_init(struct summary *s, const struct sim_machine *m)
 {
     memset(s, 0, sizeof(*s));
     s->m = m;
-    return 0;
-}
-
-void summary_free(struct summary *s)
-{
-    (void)s;
 }
 
 static int64_t get_int(const struct trace_rec *r, const char *k, int64_t dflt)
@@ -51,14 +45,6 @@ void summary_observer(void *opaque, const struct trace_rec *r)
     case TEV_violation: s->violations++; break;
     default: break;
     }
-}
-
-uint64_t summary_interrupts(const struct summary *s)
-{
-    uint64_t n = 0;
-    for (unsigned i = 0; i < s->m->ncpus; i++)
-        n += s->m->cpus[i].interrupts;
-    return n;
 }
 
 void summary_attach(struct summary *s, struct trace_bus *b)
@@ -131,7 +117,7 @@ void summary_print(const struct summary *s, const struct expect_state *x, FILE *
             sc->machine.platform == SCN_PLATFORM_PIC ? "pic" : "apic");
     fprintf(out, "ran %" PRIu64 " cycles (%.6f s at %.3f MHz): %" PRIu64 " interrupts, %" PRIu64
             " engine events\n\n",
-            m->eng.now, secs, (double)sc->machine.clock_hz / 1e6, summary_interrupts(s), m->eng.events_run);
+            m->eng.now, secs, (double)sc->machine.clock_hz / 1e6, sim_machine_interrupts(m), m->eng.events_run);
     print_irqs(s, out);
     print_devices(s, out);
     fprintf(out, "\n  max nesting level: %d\n", m->max_level);

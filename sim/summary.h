@@ -18,13 +18,10 @@ struct summary {
     uint64_t spurious, stray, unhandled, violations;
 };
 
-int  summary_init(struct summary *s, const struct sim_machine *m);
-void summary_free(struct summary *s);
+void summary_init(struct summary *s, const struct sim_machine *m);
 void summary_observer(void *opaque, const struct trace_rec *r);
 /* Adds summary_observer to the bus for the events the summary counts. */
 void summary_attach(struct summary *s, struct trace_bus *b);
-/* Interrupts taken by all CPUs (NMIs included). */
-uint64_t summary_interrupts(const struct summary *s);
 void summary_print(const struct summary *s, const struct expect_state *x, FILE *out);
 
 #endif

@@ -16,7 +16,6 @@ void sim_machine_add_ports(struct sim_machine *m, uint16_t base, uint16_t len, s
         fprintf(stderr, "intrsim: too many port ranges\n");
         abort();
     }
-    memset(m->addr_cache, 0, sizeof m->addr_cache);
     struct sim_port_range *r = &m->ports[m->nports++];
     r->base = base;
     r->len = len;
@@ -25,33 +24,14 @@ void sim_machine_add_ports(struct sim_machine *m, uint16_t base, uint16_t len, s
     r->opaque = opaque;
 }
 
-/* The index of the first range of SPACE holding ADDR (-1: none), through
- * the machine's per-address cache. */
-static int range_lookup(struct sim_machine *m, int space, uint64_t addr)
-{
-    unsigned slot = (unsigned)(addr ^ (addr >> 4) ^ (addr >> 12)) & (SIM_ADDR_CACHE - 1);
-    if (m->addr_cache[space][slot].valid && m->addr_cache[space][slot].addr == addr)
-        return m->addr_cache[space][slot].range;
-    int found = -1;
-    if (space == SIM_SPACE_PORT) {
-        for (unsigned i = 0; i < m->nports && found < 0; i++)
-            if (addr >= m->ports[i].base && addr - m->ports[i].base < m->ports[i].len)
-                found = (int)i;
-    } else {
-        for (unsigned i = 0; i < m->nmmio && found < 0; i++)
-            if (addr >= m->mmio[i].base && addr - m->mmio[i].base < m->mmio[i].len)
-                found = (int)i;
-    }
-    m->addr_cache[space][slot].addr = addr;
-    m->addr_cache[space][slot].range = found;
-    m->addr_cache[space][slot].valid = true;
-    return found;
-}
-
 static struct sim_port_range *port_find(struct sim_machine *m, uint16_t port)
 {
-    int i = range_lookup(m, SIM_SPACE_PORT, port);
-    return i < 0 ? NULL : &m->ports[i];
+    for (unsigned i = 0; i < m->nports; i++) {
+        struct sim_port_range *r = &m->ports[i];
+        if (port >= r->base && port - r->base < r->len)
+            return r;
+    }
+    return NULL;
 }
 
 /* Unclaimed ports float high on a PC bus, and writes vanish. */
@@ -79,7 +59,6 @@ unsigned sim_machine_add_mmio(struct sim_machine *m, uint64_t base, uint64_t len
         fprintf(stderr, "intrsim: too many MMIO ranges\n");
         abort();
     }
-    memset(m->addr_cache, 0, sizeof m->addr_cache);
     struct sim_mmio_range *r = &m->mmio[m->nmmio++];
     r->base = base;
     r->len = len;
@@ -94,13 +73,16 @@ void sim_machine_move_mmio(struct sim_machine *m, unsigned index, uint64_t base)
 {
     if (index < m->nmmio)
         m->mmio[index].base = base;
-    memset(m->addr_cache, 0, sizeof m->addr_cache);
 }
 
 static struct sim_mmio_range *mmio_find(struct sim_machine *m, uint64_t addr)
 {
-    int i = range_lookup(m, SIM_SPACE_MMIO, addr);
-    return i < 0 ? NULL : &m->mmio[i];
+    for (unsigned i = 0; i < m->nmmio; i++) {
+        struct sim_mmio_range *r = &m->mmio[i];
+        if (addr >= r->base && addr - r->base < r->len)
+            return r;
+    }
+    return NULL;
 }
 
 /* Unmapped memory reads as all ones (a master abort), writes vanish. */

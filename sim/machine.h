@@ -125,9 +125,6 @@ struct sim_timeline {
 
 void sim_line_or_set(void *opaque, int n, int level);
 
-#define SIM_ADDR_CACHE 16       /* a power of two */
-enum { SIM_SPACE_PORT, SIM_SPACE_MMIO };
-
 /* Handler counts for the run summary (/proc/interrupts-style columns and
  * the per-driver table), kept by the guest glue's handler hooks so that no
  * trace record is needed for them. */
@@ -168,10 +165,6 @@ struct sim_machine {
     struct sim_port_range ports[SIM_MAX_PORT_RANGES];
     unsigned nmmio;
     struct sim_mmio_range mmio[SIM_MAX_MMIO_RANGES];
-    /* address -> range lookups remembered per exact address (direct
-     * mapped); emptied whenever a range is added or moved, so a hit is what
-     * the search in range order would find */
-    struct { uint64_t addr; int range; bool valid; } addr_cache[2][SIM_ADDR_CACHE];
     struct sim_cpu_regs cpu_regs;
     hal_ap_entry_fn ap_entry;
 

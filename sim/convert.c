@@ -293,7 +293,7 @@ static int parse_event(struct jp *J, struct trace_rec *r)
     if (jexpect(J, ':', "expected ':'") < 0 || jstring(J, &ev) < 0)
         return -1;
     r->t = t;
-    r->ev = ev;
+    r->ev = ev; /* by name only (r->id unset): records read here only go to a writer */
     r->n = 0;
     for (;;) {
         ws(J);

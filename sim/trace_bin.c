@@ -751,6 +751,9 @@ int trace_bin_decode(const char *name, const unsigned char *data, size_t len, un
         }
         t += dt;
         r->t = t;
+        /* a decoded record goes to a writer, never to a trace bus: it
+         * carries its event by name (r->id stays unset), as a file may hold
+         * names this build does not know */
         r->ev = D.arena + D.soff[evid];
         r->n = (unsigned)nf;
         for (unsigned i = 0; i < nf; i++) {
